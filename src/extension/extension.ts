@@ -1,5 +1,8 @@
 import type * as vscode from 'vscode';
+import { ModelEditorProvider } from './modelEditor.js';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(ModelEditorProvider.register(context));
+}
 
 export function deactivate(): void {}

@@ -19,6 +19,7 @@ import type {
   TypeInfo,
   ValueInfo,
 } from './ir.js';
+import { notePresence } from './presence.js';
 import { type Long, onnx, toBigInt, toNumber } from './proto.js';
 
 /** A model (or tensor file) that cannot be read at all. The message names the file when one is known. */
@@ -112,6 +113,11 @@ function decodeProto<T>(bytes: Uint8Array, options: ReadOptions, what: string, d
     return decode(view);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
+    if (/maximum nesting depth/i.test(reason)) {
+      throw new OnnxReadError(
+        `${label(options)}not readable as ${what}: nesting deeper than the limit of 100 message levels (about 33 nested subgraphs)`,
+      );
+    }
     if (err instanceof RangeError && /call stack/i.test(reason)) {
       throw new OnnxReadError(`${label(options)}not readable as ${what}: nesting too deep`);
     }
@@ -133,7 +139,19 @@ function optionalEntries(list: onnx.IStringStringEntryProto[] | null | undefined
 }
 
 function opsets(list: onnx.IOperatorSetIdProto[] | null | undefined): OpsetImport[] {
-  return (list ?? []).map((o) => ({ domain: o.domain ?? '', version: toNumber(o.version as Long) }));
+  return (list ?? []).map((o) => {
+    const opset = { domain: o.domain ?? '', version: toNumber(o.version as Long) };
+    // The writer writes the domain even when empty (as onnx.helper does); note the files that leave it out.
+    if (!Object.hasOwn(o, 'domain')) notePresence(opset, 'domain', false);
+    return opset;
+  });
+}
+
+/** Notes the optional string fields that the message stored explicitly as '' (see presence.ts). */
+function noteEmptyStrings(target: object, p: object, fields: string[]): void {
+  for (const f of fields) {
+    if ((p as Record<string, unknown>)[f] === '' && Object.hasOwn(p, f)) notePresence(target, f, true);
+  }
 }
 
 function longsToNumbers(list: (Long | number)[] | null | undefined): number[] {
@@ -155,6 +173,8 @@ export function modelFromProto(p: onnx.IModelProto): Model {
     trainingInfo: (p.trainingInfo ?? []).map(trainingFromProto),
   };
   if (p.configuration?.length) model.configuration = p.configuration;
+  noteEmptyStrings(model, p, ['producerName', 'producerVersion', 'domain', 'docString']);
+  if (has(p, 'modelVersion') && model.modelVersion === 0n) notePresence(model, 'modelVersion', true);
   return model;
 }
 
@@ -200,6 +220,7 @@ function graphFromProto(p: onnx.IGraphProto): Graph {
   if (p.docString) g.docString = p.docString;
   const meta = optionalEntries(p.metadataProps);
   if (meta) g.metadataProps = meta;
+  noteEmptyStrings(g, p, ['name', 'docString']);
   return g;
 }
 
@@ -219,6 +240,7 @@ function functionFromProto(p: onnx.IFunctionProto): FunctionDef {
   if (p.docString) f.docString = p.docString;
   const meta = optionalEntries(p.metadataProps);
   if (meta) f.metadataProps = meta;
+  noteEmptyStrings(f, p, ['name', 'domain', 'overload', 'docString']);
   return f;
 }
 
@@ -236,6 +258,7 @@ function nodeFromProto(p: onnx.INodeProto): Node {
   const meta = optionalEntries(p.metadataProps);
   if (meta) n.metadataProps = meta;
   if (p.deviceConfigurations?.length) n.deviceConfigurations = p.deviceConfigurations;
+  noteEmptyStrings(n, p, ['name', 'opType', 'domain', 'overload', 'docString']);
   return n;
 }
 
@@ -245,6 +268,7 @@ function valueInfoFromProto(p: onnx.IValueInfoProto): ValueInfo {
   if (p.docString) v.docString = p.docString;
   const meta = optionalEntries(p.metadataProps);
   if (meta) v.metadataProps = meta;
+  noteEmptyStrings(v, p, ['name', 'docString']);
   return v;
 }
 
@@ -279,6 +303,7 @@ export function typeFromProto(p: onnx.ITypeProto): TypeInfo {
     t = { kind: 'none' };
   }
   if (p.denotation) t.denotation = p.denotation;
+  noteEmptyStrings(t, p, ['denotation']);
   return t;
 }
 
@@ -293,6 +318,10 @@ export function tensorFromProto(p: onnx.ITensorProto): Tensor {
   if (p.segment) t.segment = { begin: toBigInt(p.segment.begin as Long), end: toBigInt(p.segment.end as Long) };
   const meta = optionalEntries(p.metadataProps);
   if (meta) t.metadataProps = meta;
+  noteEmptyStrings(t, p, ['name', 'docString']);
+  if (has(p, 'dataLocation') && p.dataLocation === onnx.TensorProto.DataLocation.DEFAULT) {
+    notePresence(t, 'dataLocation', true);
+  }
   return t;
 }
 
@@ -437,5 +466,6 @@ function attributeFromProto(p: onnx.IAttributeProto): Attribute {
   }
   if (p.refAttrName) a.refAttrName = p.refAttrName;
   if (p.docString) a.docString = p.docString;
+  noteEmptyStrings(a, p, ['refAttrName', 'docString']);
   return a;
 }

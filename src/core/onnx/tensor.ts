@@ -141,9 +141,12 @@ function fromTypedField(t: Tensor, n: number): TensorValues {
           return Uint16Array.from(v);
         case DataType.INT4:
         case DataType.UINT4:
+        case DataType.FLOAT4E2M1:
         case DataType.INT2:
         case DataType.UINT2: {
           // Packed like raw_data: several elements per int32 entry, low bits first.
+          const need = storageBytes(t.dataType, n);
+          if (v.length !== need) throw new Error(`tensor '${t.name}': ${v.length} values stored for ${n} elements`);
           const bytes = Uint8Array.from(v);
           return fromLittleEndian(t.dataType, bytes, n);
         }
@@ -191,10 +194,13 @@ export function fromLittleEndian(dataType: number, bytes: Uint8Array, n: number)
       return out;
     }
     case DataType.INT8:
-      return new Int8Array(bytes.slice(0, n).buffer);
     case DataType.UINT8:
-    case DataType.BOOL:
-      return bytes.slice(0, n);
+    case DataType.BOOL: {
+      // Copy through a fresh Uint8Array: `bytes` may be a Node Buffer, whose slice() is a view on a shared pool.
+      const out = new Uint8Array(n);
+      out.set(bytes.subarray(0, n));
+      return dataType === DataType.INT8 ? new Int8Array(out.buffer) : out;
+    }
     case DataType.INT16: {
       const out = new Int16Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);

@@ -18,6 +18,7 @@ import type {
   TypeInfo,
   ValueInfo,
 } from './ir.js';
+import { notedPresence } from './presence.js';
 import { fromBigInt, fromNumber, onnx } from './proto.js';
 
 export function encodeModel(model: Model): Uint8Array {
@@ -33,12 +34,19 @@ function entries(list: StringEntry[] | undefined): onnx.IStringStringEntryProto[
 }
 
 function opsets(list: OpsetImport[]): onnx.IOperatorSetIdProto[] {
-  return list.map((o) => ({ domain: o.domain, version: fromNumber(o.version) }));
+  return list.map((o) => {
+    const p: onnx.IOperatorSetIdProto = { version: fromNumber(o.version) };
+    if (o.domain || notedPresence(o, 'domain') !== false) p.domain = o.domain;
+    return p;
+  });
 }
 
-/** Sets `key` on `target` only when the value is a non-empty string, as the reader omits empty ones. */
-function setString<T extends object>(target: T, key: keyof T, value: string | undefined): void {
-  if (value) (target as Record<keyof T, unknown>)[key] = value;
+/**
+ * Sets `key` on `target` when the value is a non-empty string, as the reader omits empty ones, or when the file
+ * `owner` was read from stored it as '' (presence.ts).
+ */
+function setString<T extends object>(target: T, key: keyof T, value: string | undefined, owner?: object): void {
+  if (value || (owner && notedPresence(owner, key as string))) (target as Record<keyof T, unknown>)[key] = value ?? '';
 }
 
 export function modelToProto(m: Model): onnx.IModelProto {
@@ -47,11 +55,11 @@ export function modelToProto(m: Model): onnx.IModelProto {
     opsetImport: opsets(m.opsetImports),
     graph: graphToProto(m.graph),
   };
-  setString(p, 'producerName', m.producerName);
-  setString(p, 'producerVersion', m.producerVersion);
-  setString(p, 'domain', m.domain);
-  setString(p, 'docString', m.docString);
-  if (m.modelVersion !== 0n) p.modelVersion = fromBigInt(m.modelVersion);
+  setString(p, 'producerName', m.producerName, m);
+  setString(p, 'producerVersion', m.producerVersion, m);
+  setString(p, 'domain', m.domain, m);
+  setString(p, 'docString', m.docString, m);
+  if (m.modelVersion !== 0n || notedPresence(m, 'modelVersion')) p.modelVersion = fromBigInt(m.modelVersion);
   if (m.metadataProps.length) p.metadataProps = entries(m.metadataProps);
   if (m.functions.length) p.functions = m.functions.map(functionToProto);
   if (m.trainingInfo.length) p.trainingInfo = m.trainingInfo.map(trainingToProto);
@@ -83,8 +91,8 @@ function graphToProto(g: Graph): onnx.IGraphProto {
     })),
     metadataProps: entries(g.metadataProps),
   };
-  setString(p, 'name', g.name);
-  setString(p, 'docString', g.docString);
+  setString(p, 'name', g.name, g);
+  setString(p, 'docString', g.docString, g);
   return p;
 }
 
@@ -99,10 +107,10 @@ function functionToProto(f: FunctionDef): onnx.IFunctionProto {
     valueInfo: f.valueInfo.map(valueInfoToProto),
     metadataProps: entries(f.metadataProps),
   };
-  setString(p, 'name', f.name);
-  setString(p, 'domain', f.domain);
-  setString(p, 'overload', f.overload);
-  setString(p, 'docString', f.docString);
+  setString(p, 'name', f.name, f);
+  setString(p, 'domain', f.domain, f);
+  setString(p, 'overload', f.overload, f);
+  setString(p, 'docString', f.docString, f);
   return p;
 }
 
@@ -113,20 +121,20 @@ function nodeToProto(n: Node): onnx.INodeProto {
     attribute: n.attributes.map(attributeToProto),
     metadataProps: entries(n.metadataProps),
   };
-  setString(p, 'name', n.name);
-  setString(p, 'opType', n.opType);
-  setString(p, 'domain', n.domain);
-  setString(p, 'overload', n.overload);
-  setString(p, 'docString', n.docString);
+  setString(p, 'name', n.name, n);
+  setString(p, 'opType', n.opType, n);
+  setString(p, 'domain', n.domain, n);
+  setString(p, 'overload', n.overload, n);
+  setString(p, 'docString', n.docString, n);
   if (n.deviceConfigurations?.length) p.deviceConfigurations = n.deviceConfigurations;
   return p;
 }
 
 function valueInfoToProto(v: ValueInfo): onnx.IValueInfoProto {
   const p: onnx.IValueInfoProto = { metadataProps: entries(v.metadataProps) };
-  setString(p, 'name', v.name);
+  setString(p, 'name', v.name, v);
   if (v.type) p.type = typeToProto(v.type);
-  setString(p, 'docString', v.docString);
+  setString(p, 'docString', v.docString, v);
   return p;
 }
 
@@ -169,7 +177,7 @@ export function typeToProto(t: TypeInfo): onnx.ITypeProto {
     case 'none':
       break;
   }
-  setString(p, 'denotation', t.denotation);
+  setString(p, 'denotation', t.denotation, t);
   return p;
 }
 
@@ -179,8 +187,8 @@ export function tensorToProto(t: Tensor): onnx.ITensorProto {
     dataType: t.dataType,
     metadataProps: entries(t.metadataProps),
   };
-  setString(p, 'name', t.name);
-  setString(p, 'docString', t.docString);
+  setString(p, 'name', t.name, t);
+  setString(p, 'docString', t.docString, t);
   if (t.segment) p.segment = { begin: fromBigInt(t.segment.begin), end: fromBigInt(t.segment.end) };
   const d = t.data;
   switch (d.kind) {
@@ -218,6 +226,7 @@ export function tensorToProto(t: Tensor): onnx.ITensorProto {
     case 'empty':
       break;
   }
+  if (d.kind !== 'external' && notedPresence(t, 'dataLocation')) p.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
   return p;
 }
 
@@ -227,8 +236,8 @@ function sparseToProto(s: SparseTensor): onnx.ISparseTensorProto {
 
 function attributeToProto(a: Attribute): onnx.IAttributeProto {
   const p: onnx.IAttributeProto = { name: a.name };
-  setString(p, 'refAttrName', a.refAttrName);
-  setString(p, 'docString', a.docString);
+  setString(p, 'refAttrName', a.refAttrName, a);
+  setString(p, 'docString', a.docString, a);
   const T = onnx.AttributeProto.AttributeType;
   switch (a.type) {
     case 'float':

@@ -1,0 +1,2 @@
+// Every family of shape rules; importing this module registers them all.
+import './elementwise.js';
