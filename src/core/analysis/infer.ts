@@ -18,6 +18,11 @@ export interface InferOptions {
   inputShapes?: Record<string, Dim[]>;
   /** Gives symbolic dimensions a size everywhere they appear in input shapes (`batch` -> 1). */
   dims?: Record<string, number>;
+  /**
+   * Fill values no rule could compute from the model's own value_info and graph outputs (default true). Off, every
+   * shape reported is one this engine computed: what the conformance tests measure.
+   */
+  useDeclared?: boolean;
 }
 
 export interface InferWarning {

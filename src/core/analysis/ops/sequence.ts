@@ -1,0 +1,3 @@
+import { defineRules } from '../registry.js';
+
+defineRules([]);
