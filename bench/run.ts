@@ -1,113 +1,51 @@
 /**
- * Benchmarks of the ONNX reader, each against a reference measured in the same run on the same file:
- * ONNX's Python package (`onnx.load` + `onnx.checker.check_model`, protobuf's C++ parser).
- * Targets: peak memory of reading ≤ 1.3× the file size.
- * Run: npm run bench
+ * The benchmarks, each against a reference measured in the same run on the same files:
+ *   reader   decode + validate vs onnx.load + check_model (bench/reader.ts)
+ *   profile  `edge-profile profile` (whole process) vs onnx.load + infer_shapes on a full-weight ResNet-50, a
+ *            BERT-base encoder and a 50k-node graph (bench/profile.ts)
+ * Run: npm run bench                     all of them (the CLI is rebuilt first)
+ *      npm run bench -- profile          some of them; --runs N (default 3); --no-build keeps dist/ as it is;
+ *                                        --models resnet50,bert,chain50k,bert-full picks the profile models
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, encodeModel, type Model, type Node, type Tensor } from '../src/core/onnx/index.js';
+import { parseArgs } from 'node:util';
+import { hasGnuTime } from './proc.js';
+import { PROFILE_CASES, runProfileBench } from './profile.js';
+import { runReaderBench } from './reader.js';
 
-function weight(name: string, dims: number[], seed: number): Tensor {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    values[i] = s / 2 ** 32 - 0.5;
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: { runs: { type: 'string' }, models: { type: 'string' }, 'no-build': { type: 'boolean' } },
+});
+const all = ['reader', 'profile'];
+const selected = positionals.length ? positionals : all;
+for (const s of selected) if (!all.includes(s)) throw new Error(`unknown benchmark '${s}' (have: ${all.join(', ')})`);
+const runs = values.runs ? Number(values.runs) : 3;
+if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs must be a positive integer`);
+const kinds = values.models?.split(',').filter(Boolean);
+for (const k of kinds ?? []) {
+  if (!PROFILE_CASES.some((c) => c.kind === k)) {
+    throw new Error(`unknown model '${k}' (have: ${PROFILE_CASES.map((c) => c.kind).join(', ')})`);
   }
-  return { name, dataType: DataType.FLOAT, dims, data: { kind: 'raw', bytes: new Uint8Array(values.buffer) } };
 }
 
-/** A chain of MatMul+Add+Relu blocks: `blocks` blocks of `width`×`width` float32 weights. */
-function mlp(blocks: number, width: number): Model {
-  const nodes: Node[] = [];
-  const initializers: Tensor[] = [];
-  let x = 'x';
-  for (let i = 0; i < blocks; i++) {
-    initializers.push(weight(`w${i}`, [width, width], i + 1), weight(`b${i}`, [width], i + 1000));
-    const mk = (opType: string, inputs: string[], out: string): Node => ({
-      name: `/block.${i}/${opType}`,
-      opType,
-      domain: '',
-      inputs,
-      outputs: [out],
-      attributes: [],
-    });
-    nodes.push(
-      mk('MatMul', [x, `w${i}`], `mm${i}`),
-      mk('Add', [`mm${i}`, `b${i}`], `add${i}`),
-      mk('Relu', [`add${i}`], `y${i}`),
-    );
-    x = `y${i}`;
-  }
-  const io = (name: string) => ({
-    name,
-    type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: [1, width] },
-  });
-  return {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: 'edge-model-profiler-bench',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: {
-      name: 'mlp',
-      nodes,
-      inputs: [io('x')],
-      outputs: [io(x)],
-      valueInfo: [],
-      initializers,
-      sparseInitializers: [],
-      quantizationAnnotation: [],
-    },
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-  };
+const repoRoot = join(import.meta.dirname, '..');
+if (selected.includes('profile') && !values['no-build']) {
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the CLI failed:\n${r.stderr}`);
 }
+if (!hasGnuTime) console.log('/usr/bin/time not found: peak memory of whole processes is n/a (apt-get install time)');
 
+const started = performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'emp-bench-'));
-const cases: [string, Model][] = [
-  ['weights 100 MB (25 blocks of 1024x1024 float32)', mlp(25, 1024)],
-  ['graph 30k nodes (10k blocks of 8x8)', mlp(10_000, 8)],
-];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
-  for (const [label, model] of cases) {
-    const file = join(dir, 'model.onnx');
-    writeFileSync(file, encodeModel(model));
-    const ours = [0, 1, 2].map(() =>
-      JSON.parse(
-        execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', 'bench/readOnce.ts', file], {
-          encoding: 'utf8',
-        }),
-      ),
-    );
-    const ref = [0, 1, 2].map(() =>
-      JSON.parse(execFileSync('/usr/bin/python3', ['bench/pyLoad.py', file], { encoding: 'utf8' })),
-    );
-    const fileBytes = ours[0].fileBytes as number;
-    const ourMs = median(ours.map((r) => r.readMs + r.decodeMs + r.validateMs));
-    const refMs = median(ref.map((r) => r.loadMs + r.checkMs));
-    const ourPeak = median(ours.map((r) => r.peakDeltaBytes));
-    const refPeak = median(ref.map((r) => r.peakDeltaBytes));
-    console.log(`\n${label}: ${(fileBytes / 2 ** 20).toFixed(1)} MiB file`);
-    console.log(
-      `  read+decode+validate: ${ourMs.toFixed(0)} ms (decode ${median(ours.map((r) => r.decodeMs)).toFixed(0)} ms, validate ${median(ours.map((r) => r.validateMs)).toFixed(0)} ms)`,
-    );
-    console.log(
-      `  reference onnx.load+check_model: ${refMs.toFixed(0)} ms   ratio ours/ref: ${(ourMs / refMs).toFixed(2)}`,
-    );
-    console.log(
-      `  peak memory growth: ${(ourPeak / 2 ** 20).toFixed(1)} MiB = ${(ourPeak / fileBytes).toFixed(2)}x file (target <= 1.30x)` +
-        `   reference: ${(refPeak / 2 ** 20).toFixed(1)} MiB = ${(refPeak / fileBytes).toFixed(2)}x`,
-    );
-  }
+  if (selected.includes('reader')) runReaderBench(dir);
+  if (selected.includes('profile')) runProfileBench(dir, { runs, kinds });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+console.log(`\nbenchmarks done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -3,22 +3,33 @@
  * Exit codes: 0 ok, 1 the model has errors, 2 bad usage or an unreadable file.
  */
 import { parseArgs } from 'node:util';
+import { type ProfileOptions, profileModel } from '../core/analysis/cost.js';
+import type { Dim, Model } from '../core/onnx/index.js';
 import { OnnxReadError } from '../core/onnx/index.js';
-import { layerWeights } from '../core/report/layers.js';
-import { formatBytes, formatSummaryText, summarizeModel } from '../core/report/summary.js';
-import { FileError, loadModelFile } from '../node/files.js';
+import { costJson, formatCostCsv, formatCostMarkdown, formatCostTable } from '../core/report/costReport.js';
+import { formatSummaryText, summarizeModel } from '../core/report/summary.js';
+import { FileError, type LoadedModel, loadModelFile } from '../node/files.js';
 
 const usage = `Usage: edge-profile <command> MODEL [options]
 
 Commands:
   info MODEL [--format text|json]      IR version, producer, opsets, inputs/outputs, op counts, weights, problems
-  profile MODEL [--format table|json]  per-layer table of the main graph: op, params, weight bytes
+  profile MODEL [options]              per-layer cost: output shape, params, MACs, FLOPs, weight and activation
+                                       bytes, memory traffic; totals per model and per name scope
 
 Options:
-  --format FORMAT   output format (default: text / table)
-  -h, --help        show this help
+  --format FORMAT     info: text|json (default text); profile: table|json|csv|md (default table)
+  --input NAME=SHAPE  profile: set an input's shape, e.g. --input input=1x3x224x224 (dims separated by x, or by
+                      commas when a symbol contains an x; symbols allowed); repeatable
+  --dim SYMBOL=N      profile: give a symbolic dimension a size, e.g. --dim batch=1; repeatable. Without a size,
+                      layers whose shapes depend on a symbol get MACs/FLOPs n/a
+  --top N             profile: only the N layers with the most MACs (totals stay over all layers)
+  --exact             profile: measure every shape by running the model once in ONNX Runtime (generated inputs,
+                      symbols not given with --dim are 1)
+  -h, --help          show this help
 
-Exit codes: 0 ok, 1 the model has errors, 2 bad usage or unreadable file.`;
+Exit codes: 0 ok, 1 the model has errors, 2 bad usage, unreadable file, or (--exact) a model ONNX Runtime cannot
+load or run.`;
 
 class UsageError extends Error {}
 
@@ -31,6 +42,11 @@ function toJson(value: unknown): string {
   );
 }
 
+// A reader that stops early (`| head`) closes the pipe: that is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 function write(text: string): void {
   // Never process.exit() here: a large JSON document written to a pipe must drain completely.
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -40,7 +56,14 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      format: { type: 'string' },
+      input: { type: 'string', multiple: true },
+      dim: { type: 'string', multiple: true },
+      top: { type: 'string' },
+      exact: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help || positionals.length === 0) {
     write(usage);
@@ -51,6 +74,9 @@ async function run(argv: string[]): Promise<number> {
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
   switch (command) {
     case 'info': {
+      for (const opt of ['input', 'dim', 'top', 'exact'] as const) {
+        if (values[opt] !== undefined) throw new UsageError(`info: --${opt} is an option of profile`);
+      }
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json') throw new UsageError(`info: unknown --format '${format}'`);
       const loaded = await loadModelFile(file);
@@ -60,14 +86,20 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'profile': {
       const format = values.format ?? 'table';
-      if (format !== 'table' && format !== 'json') throw new UsageError(`profile: unknown --format '${format}'`);
+      if (!['table', 'json', 'csv', 'md'].includes(format))
+        throw new UsageError(`profile: unknown --format '${format}'`);
+      const top = values.top === undefined ? undefined : parseCount(values.top, '--top');
+      const dims = parseDims(values.dim ?? []);
       const loaded = await loadModelFile(file);
-      const layers = layerWeights(loaded.model);
-      if (format === 'json') {
-        write(toJson({ model: file, layers, problems: loaded.problems }));
-      } else {
-        write(formatLayerTable(file, layers));
-      }
+      const inputShapes = parseInputs(values.input ?? [], loaded.model);
+      const options: ProfileOptions = { inputShapes, dims };
+      if (values.exact) await measure(loaded, options);
+      const profile = profileModel(loaded.model, options);
+      const report = { file, ...(top !== undefined ? { top } : {}) };
+      if (format === 'json') write(toJson(costJson(profile, report)));
+      else if (format === 'csv') write(formatCostCsv(profile, report));
+      else if (format === 'md') write(formatCostMarkdown(profile, report));
+      else write(formatCostTable(profile, report));
       return loaded.problems.some((p) => p.severity === 'error') ? 1 : 0;
     }
     default:
@@ -75,32 +107,61 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-function formatLayerTable(file: string, layers: ReturnType<typeof layerWeights>): string {
-  const rows = layers.map((l) => [
-    String(l.index),
-    l.name,
-    l.opType,
-    l.params.toLocaleString('en-US'),
-    formatBytes(l.weightBytes),
-    l.outputs.join(', '),
-  ]);
-  const header = ['#', 'layer', 'op', 'params', 'weights', 'outputs'];
-  const widths = header.map((h, c) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[c].length))));
-  const clip = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) =>
-        c === 3 || c === 4 ? clip(cell, widths[c]).padStart(widths[c]) : clip(cell, widths[c]).padEnd(widths[c]),
-      )
-      .join('  ')
-      .trimEnd();
-  const params = layers.reduce((s, l) => s + l.params, 0);
-  const bytes = layers.reduce((s, l) => s + l.weightBytes, 0);
-  return [
-    `${file}: ${layers.length} layers, ${params.toLocaleString('en-US')} parameters, ${formatBytes(bytes)} of weights`,
-    line(header),
-    ...rows.map(line),
-  ].join('\n');
+class ExactModeError extends Error {}
+
+/** Exact mode: shapes measured in ONNX Runtime (loaded only here, so that static profiling never needs it). */
+async function measure(loaded: LoadedModel, options: ProfileOptions): Promise<void> {
+  const { measureShapes, ExactShapesError } = await import('../core/runtime/exactShapes.js');
+  try {
+    const exact = await measureShapes(loaded.model, { ...options, externalData: loaded.externalData });
+    options.measured = exact.values;
+    options.inputShapes = Object.fromEntries(exact.inputs.map((i) => [i.name, i.shape]));
+  } catch (err) {
+    if (err instanceof ExactShapesError) throw new ExactModeError(`--exact: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseCount(text: string, what: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${what}: '${text}' is not a positive integer`);
+  return Number(text);
+}
+
+/** `--dim batch=1` (repeatable) -> { batch: 1 }. */
+function parseDims(list: string[]): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const item of list) {
+    const eq = item.lastIndexOf('=');
+    const name = item.slice(0, eq);
+    const size = item.slice(eq + 1);
+    if (eq <= 0 || !/^\d+$/.test(size)) throw new UsageError(`--dim '${item}': expected SYMBOL=N, e.g. batch=1`);
+    dims[name] = Number(size);
+  }
+  return dims;
+}
+
+/** `--input name=1x3x224x224` (repeatable) -> { name: [1, 3, 224, 224] }; symbols stay strings, '?' is unknown. */
+function parseInputs(list: string[], model: Model): Record<string, Dim[]> {
+  const initNames = new Set(model.graph.initializers.map((t) => t.name));
+  const names = model.graph.inputs.filter((v) => !initNames.has(v.name)).map((v) => v.name);
+  const shapes: Record<string, Dim[]> = {};
+  for (const item of list) {
+    const eq = item.lastIndexOf('=');
+    if (eq <= 0) throw new UsageError(`--input '${item}': expected NAME=SHAPE, e.g. input=1x3x224x224`);
+    const name = item.slice(0, eq);
+    const text = item.slice(eq + 1);
+    if (!names.includes(name)) {
+      throw new UsageError(`--input: the model has no input '${name}' (inputs: ${names.join(', ') || 'none'})`);
+    }
+    const parts = text === '' ? [] : text.split(text.includes(',') ? ',' : 'x').map((p) => p.trim());
+    shapes[name] = parts.map((p) => {
+      if (/^\d+$/.test(p)) return Number(p);
+      if (p === '?') return null;
+      if (p === '') throw new UsageError(`--input '${item}': empty dimension`);
+      return p;
+    });
+  }
+  return shapes;
 }
 
 run(process.argv.slice(2)).then(
@@ -110,7 +171,7 @@ run(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) {
       process.stderr.write(`edge-profile: ${(err as Error).message}\n${usage}\n`);
-    } else if (err instanceof FileError || err instanceof OnnxReadError) {
+    } else if (err instanceof FileError || err instanceof OnnxReadError || err instanceof ExactModeError) {
       process.stderr.write(`edge-profile: ${err.message}\n`);
     } else {
       process.stderr.write(

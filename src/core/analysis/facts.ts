@@ -33,13 +33,24 @@ export interface TensorFacts {
   /** undefined: rank unknown. */
   shape?: Dim[];
   value?: ConstValue;
+  /**
+   * Shape arithmetic with symbolic dimensions: the elements of a small integer tensor of rank 0 or 1 as dims, set when
+   * some element is a symbol or unknown (null) — e.g. the output of Shape on a ['batch', 3] input. When every element
+   * is a known number, `value` holds them instead. Read both through `valueDims`.
+   */
+  symbolicValue?: Dim[];
   origin: FactOrigin;
 }
 
 /** Sequences, optionals and maps keep their element facts (for SequenceAt, OptionalGetElement, …). */
 export interface ContainerFacts {
   kind: 'sequence' | 'optional' | 'map';
+  /** For a sequence: what holds for every element (dims that differ between elements are null). */
   elem?: ValueFacts;
+  /** A sequence's number of elements when it is known (SequenceConstruct, SplitToSequence, …). */
+  length?: number;
+  /** A sequence's elements one by one, when its composition is known (then `length` is their count). */
+  elements?: ValueFacts[];
   origin: FactOrigin;
 }
 
@@ -62,6 +73,27 @@ export function tensor(dtype: number | undefined, shape: Dim[] | undefined, valu
   if (dtype !== undefined) t.dtype = dtype;
   if (shape !== undefined) t.shape = shape;
   if (value !== undefined) t.value = value;
+  return t;
+}
+
+/** The elements of a rank-0 or rank-1 tensor as dims, from its `value` or its `symbolicValue`; else undefined. */
+export function valueDims(f: ValueFacts | undefined): Dim[] | undefined {
+  if (f?.kind !== 'tensor') return undefined;
+  if (f.value && f.value.dims.length <= 1) return f.value.data;
+  return f.symbolicValue;
+}
+
+/**
+ * Facts for a rank-0 or rank-1 integer tensor whose elements are `dims`: `value` when all are numbers, else
+ * `symbolicValue` (`scalar`: shape [] instead of [dims.length]).
+ */
+export function dimsTensor(dtype: number | undefined, dims: Dim[], scalar = false): TensorFacts {
+  const shape: Dim[] = scalar ? [] : [dims.length];
+  if (dims.every((d) => typeof d === 'number')) {
+    return tensor(dtype, shape, { dims: scalar ? [] : [dims.length], data: dims as number[] });
+  }
+  const t = tensor(dtype, shape);
+  t.symbolicValue = [...dims];
   return t;
 }
 

@@ -4,12 +4,11 @@
  * (or as the model declares them) and adds a warning that names the node and the operator.
  */
 
-import { DataType, storageBytes } from '../onnx/dtype.js';
 import type { Attribute, Dim, FunctionDef, Graph, Model, Node, Tensor, TypeInfo } from '../onnx/ir.js';
 import { normalizeDomain } from '../onnx/ir.js';
-import { elementCount, fromLittleEndian } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
-import { type ConstValue, MAX_FOLD_ELEMENTS, type TensorFacts, unknown, type ValueFacts } from './facts.js';
+import { constValueOf } from './constants.js';
+import { type TensorFacts, unknown, type ValueFacts } from './facts.js';
 import { findRule, type InferContext } from './registry.js';
 import './ops/index.js';
 
@@ -51,42 +50,6 @@ class Scope {
   get(name: string): ValueFacts | undefined {
     return this.local.get(name) ?? this.parent?.get(name);
   }
-}
-
-/** Decodes a small numeric tensor for folding; undefined for external, large, string or complex tensors. */
-export function constValueOf(t: Tensor): ConstValue | undefined {
-  const n = elementCount(t.dims);
-  if (Number.isNaN(n) || n > MAX_FOLD_ELEMENTS) return undefined;
-  if (t.dataType === DataType.STRING || t.dataType === DataType.COMPLEX64 || t.dataType === DataType.COMPLEX128) {
-    return undefined;
-  }
-  const d = t.data;
-  let values: ArrayLike<number | bigint>;
-  switch (d.kind) {
-    case 'raw':
-      if (d.bytes.length !== storageBytes(t.dataType, n)) return undefined;
-      values = fromLittleEndian(t.dataType, d.bytes, n) as ArrayLike<number | bigint>;
-      break;
-    case 'int64':
-    case 'uint64':
-    case 'float':
-    case 'double':
-      values = d.values;
-      break;
-    case 'int32':
-      if (t.dataType === DataType.FLOAT16 || t.dataType === DataType.BFLOAT16 || d.values.length !== n)
-        return undefined;
-      values = d.values;
-      break;
-    case 'empty':
-      if (n !== 0) return undefined;
-      values = [];
-      break;
-    default:
-      return undefined;
-  }
-  if (values.length !== n) return undefined;
-  return { dims: [...t.dims], data: Array.from(values, (v) => Number(v)) };
 }
 
 function factsFromType(type: TypeInfo | undefined, origin: ValueFacts['origin']): ValueFacts {
@@ -307,16 +270,8 @@ export function inferShapes(model: Model, options: InferOptions = {}): ShapeInfe
       node.outputs.forEach((name, k) => {
         if (!name) return;
         let f = outs[k];
-        const decl = declared.get(name);
-        if (
-          decl &&
-          (!f || f.kind === 'unknown' || (f.kind === 'tensor' && (f.shape === undefined || f.dtype === undefined)))
-        ) {
-          const d = factsFromType(decl, 'declared');
-          if (f?.kind === 'tensor' && d.kind === 'tensor') {
-            f = { ...d, dtype: f.dtype ?? d.dtype, shape: f.shape ?? d.shape, origin: 'declared' };
-          } else if (d.kind !== 'unknown') f = d;
-        }
+        const decl = options.useDeclared === false ? undefined : declared.get(name);
+        if (decl) f = withDeclared(f, factsFromType(decl, 'declared'));
         scope.local.set(name, f ?? unknown());
       });
     }
@@ -327,6 +282,30 @@ export function inferShapes(model: Model, options: InferOptions = {}): ShapeInfe
   inferGraph(model.graph, undefined, '', opsets);
   result.values = result.graphs.get(model.graph) ?? new Map();
   return result;
+}
+
+/**
+ * Completes inferred facts with what the model declares: an unknown value takes the declared facts; a tensor with
+ * an unknown type, rank or dimension takes those from the declaration (same rank only). Inferred knowledge wins where
+ * both have it; the origin says 'declared' when anything was taken from the declaration.
+ */
+function withDeclared(f: ValueFacts | undefined, d: ValueFacts): ValueFacts | undefined {
+  if (d.kind === 'unknown') return f;
+  if (!f || f.kind === 'unknown') return d;
+  if (f.kind !== 'tensor' || d.kind !== 'tensor') return f;
+  let shape = f.shape;
+  let filled = false;
+  if (!shape && d.shape) {
+    shape = d.shape;
+    filled = true;
+  } else if (shape && d.shape && shape.length === d.shape.length && shape.some((x) => x === null)) {
+    const ds = d.shape;
+    shape = shape.map((x, i) => (x === null ? ds[i] : x));
+    filled = shape.some((x, i) => x !== f.shape?.[i]);
+  }
+  if (f.dtype === undefined && d.dtype !== undefined) filled = true;
+  if (!filled) return f;
+  return { ...f, dtype: f.dtype ?? d.dtype, ...(shape ? { shape } : {}), origin: 'declared' };
 }
 
 /** Node indices with producers first; the given order when it already is one or when there is a cycle. */

@@ -1,12 +1,13 @@
 /**
  * Synthetic models with deterministic weights, built with GraphBuilder: small stand-ins for the two families the
- * profiler cares most about (mobile CNNs and transformer blocks). Used as fixtures by tests and benchmarks; both
+ * profiler cares most about (mobile CNNs and transformer blocks), and full-size ResNet-50, MobileNetV1 and
+ * MobileNetV2 for checking cost counts against published figures. Used as fixtures by tests and benchmarks; all
  * run in ONNX Runtime.
  */
 
-import { GraphBuilder, Rng } from './builder.js';
+import { GraphBuilder, makeTensor, Rng } from './builder.js';
 import { DataType } from './dtype.js';
-import type { Model } from './ir.js';
+import type { Model, Tensor } from './ir.js';
 
 const F = DataType.FLOAT;
 
@@ -210,4 +211,288 @@ export function transformerBlock(options: TransformerBlockOptions = {}): Model {
   b.output('y', F, [batch, seq, hidden]);
   if (options.attentionOutput ?? true) b.output('attention_probs', F, [batch, heads, seq, seq]);
   return b.build();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Full-size classic CNNs (ResNet-50, MobileNetV1, MobileNetV2), for checking cost counts against published figures
+
+export interface ClassicCnnOptions {
+  /** Batch dimension: a size, or a symbol such as 'batch'. Default 1. */
+  batch?: number | string;
+  /** Input height and width. Default 224. */
+  inputSize?: number;
+  /** Classifier outputs. Default 1000 (MobileNetV1: 1001, as TF-slim). */
+  classes?: number;
+  /**
+   * 'random' (default): deterministic He-initialised float32 weights. 'zeros': every weight is a view on one shared
+   * zero-filled buffer (memory stays about the size of the largest tensor, not the model's), still loadable by
+   * ONNX Runtime.
+   */
+  weights?: 'random' | 'zeros';
+  /**
+   * 'separate' (default): a BatchNormalization node (scale, bias, mean, variance) after each convolution, as the
+   * torchvision/TF-slim modules are. 'folded': no BatchNormalization; each convolution has a bias instead, as
+   * `torch.onnx.export` writes an eval-mode model with constant folding.
+   */
+  batchNorm?: 'separate' | 'folded';
+  /** Width multiplier of MobileNetV1/V2 (channels scaled and rounded as the reference code does). Default 1. */
+  widthMultiplier?: number;
+  seed?: number;
+  opset?: number;
+}
+
+/** Weight tensors for the classic CNNs: random, or views on one shared zero buffer. */
+class WeightMaker {
+  private readonly rng: Rng;
+  private zeros = new Uint8Array(0);
+  constructor(
+    private readonly mode: 'random' | 'zeros',
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  make(name: string, dims: number[], init: 'he' | 'one' | 'zero' | 'small', fanIn = 1): Tensor {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (this.mode === 'zeros') {
+      if (this.zeros.length < 4 * n) this.zeros = new Uint8Array(Math.max(4 * n, 2 * this.zeros.length));
+      return { name, dataType: F, dims: [...dims], data: { kind: 'raw', bytes: this.zeros.subarray(0, 4 * n) } };
+    }
+    let values: Float32Array;
+    if (init === 'he') values = this.rng.normalArray(n, Math.sqrt(2 / fanIn));
+    else if (init === 'one') values = this.rng.uniformArray(n, 0.9, 1.1);
+    else if (init === 'small') values = this.rng.uniformArray(n, -0.05, 0.05);
+    else values = new Float32Array(n);
+    return makeTensor(name, F, dims, values);
+  }
+}
+
+/** Conv / BatchNorm / activation helpers shared by the classic CNN builders, with torch-export style names. */
+class CnnBuilder {
+  readonly b: GraphBuilder;
+  private readonly w: WeightMaker;
+  private readonly folded: boolean;
+  private relu6Bounds?: [string, string];
+
+  constructor(name: string, options: ClassicCnnOptions) {
+    const opset = options.opset ?? 17;
+    if (opset < 11) throw new RangeError(`${name} needs opset 11 or later`);
+    this.b = new GraphBuilder({ opset, name });
+    this.w = new WeightMaker(options.weights ?? 'random', options.seed ?? 1);
+    this.folded = options.batchNorm === 'folded';
+  }
+
+  /** Conv (+ BatchNormalization, or a bias when folded); `scope` like '/layer1/layer1.0', `param` like 'layer1.0'. */
+  convBn(
+    x: string,
+    cin: number,
+    cout: number,
+    k: number,
+    stride: number,
+    group: number,
+    scope: string,
+    conv: string,
+    bn: string,
+    param: string,
+  ): string {
+    const dot = param ? `${param}.` : '';
+    const fanIn = (cin / group) * k * k;
+    const w = this.b.addInitializer(this.w.make(`${dot}${conv}.weight`, [cout, cin / group, k, k], 'he', fanIn));
+    const pad = Math.floor((k - 1) / 2);
+    const attrs = { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [stride, stride], group };
+    if (this.folded) {
+      const bias = this.b.addInitializer(this.w.make(`${dot}${conv}.bias`, [cout], 'small'));
+      return this.b.node('Conv', [x, w, bias], attrs, { name: `${scope}/${conv}/Conv` });
+    }
+    const y = this.b.node('Conv', [x, w], attrs, { name: `${scope}/${conv}/Conv` });
+    const init = (what: string, kind: 'one' | 'small') =>
+      this.b.addInitializer(this.w.make(`${dot}${bn}.${what}`, [cout], kind));
+    const inputs = [
+      y,
+      init('weight', 'one'),
+      init('bias', 'small'),
+      init('running_mean', 'small'),
+      init('running_var', 'one'),
+    ];
+    return this.b.node('BatchNormalization', inputs, { epsilon: 1e-5 }, { name: `${scope}/${bn}/BatchNormalization` });
+  }
+
+  relu(x: string, name: string): string {
+    return this.b.node('Relu', [x], {}, { name });
+  }
+
+  /** ReLU6 as Clip(x, 0, 6) with two shared scalar bounds. */
+  relu6(x: string, name: string): string {
+    if (!this.relu6Bounds) {
+      this.relu6Bounds = [this.b.initializer('relu6.min', F, [], [0]), this.b.initializer('relu6.max', F, [], [6])];
+    }
+    return this.b.node('Clip', [x, ...this.relu6Bounds], {}, { name });
+  }
+
+  /** GlobalAveragePool -> Flatten -> Gemm (transB) with bias -> output `logits` [batch, classes]. */
+  head(x: string, channels: number, classes: number, fc: string, batch: number | string): Model {
+    const pooled = this.b.node('GlobalAveragePool', [x], {}, { name: '/avgpool/GlobalAveragePool' });
+    const flat = this.b.node('Flatten', [pooled], { axis: 1 }, { name: '/Flatten' });
+    const w = this.b.addInitializer(this.w.make(`${fc}.weight`, [classes, channels], 'he', channels));
+    const bias = this.b.addInitializer(this.w.make(`${fc}.bias`, [classes], 'small'));
+    this.b.node(
+      'Gemm',
+      [flat, w, bias],
+      { alpha: 1, beta: 1, transB: 1 },
+      { name: `/${fc}/Gemm`, outputs: ['logits'] },
+    );
+    this.b.output('logits', F, [batch, classes]);
+    return this.b.build();
+  }
+}
+
+function classicInput(cnn: CnnBuilder, options: ClassicCnnOptions): { x: string; batch: number | string } {
+  const batch = options.batch ?? 1;
+  const size = options.inputSize ?? 224;
+  if (!(size >= 32)) throw new RangeError('inputSize must be at least 32');
+  return { x: cnn.b.input('input', F, [batch, 3, size, size]), batch };
+}
+
+/**
+ * ResNet-50 in torchvision's layout (v1.5: the stride is on the 3x3 convolution of a bottleneck): conv1 7x7/2 64,
+ * max pool 3x3/2, bottleneck stages of [3, 4, 6, 3] blocks with widths 64, 128, 256, 512 (expansion 4, a 1x1
+ * downsample on each stage's first block), global average pool, fc 2048 -> classes. Node names follow
+ * torch.onnx.export (`/layer1/layer1.0/conv1/Conv`). Reference: 4.089 G MACs, 25.557 M parameters (torchvision,
+ * BatchNorm counted as weight and bias).
+ */
+export function resNet50(options: ClassicCnnOptions = {}): Model {
+  const cnn = new CnnBuilder('resnet50', options);
+  const { x: input, batch } = classicInput(cnn, options);
+  let x = cnn.convBn(input, 3, 64, 7, 2, 1, '', 'conv1', 'bn1', '');
+  x = cnn.relu(x, '/relu/Relu');
+  x = cnn.b.node(
+    'MaxPool',
+    [x],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] },
+    { name: '/maxpool/MaxPool' },
+  );
+  let cin = 64;
+  const stages: [width: number, blocks: number, stride: number][] = [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ];
+  stages.forEach(([width, blocks, stride], s) => {
+    const layer = `layer${s + 1}`;
+    for (let i = 0; i < blocks; i++) {
+      const scope = `/${layer}/${layer}.${i}`;
+      const param = `${layer}.${i}`;
+      const st = i === 0 ? stride : 1;
+      const cout = width * 4;
+      let y = cnn.relu(cnn.convBn(x, cin, width, 1, 1, 1, scope, 'conv1', 'bn1', param), `${scope}/relu/Relu`);
+      y = cnn.relu(cnn.convBn(y, width, width, 3, st, 1, scope, 'conv2', 'bn2', param), `${scope}/relu_1/Relu`);
+      y = cnn.convBn(y, width, cout, 1, 1, 1, scope, 'conv3', 'bn3', param);
+      const shortcut =
+        i === 0 ? cnn.convBn(x, cin, cout, 1, st, 1, `${scope}/downsample`, 'downsample.0', 'downsample.1', param) : x;
+      x = cnn.relu(cnn.b.node('Add', [y, shortcut], {}, { name: `${scope}/Add` }), `${scope}/relu_2/Relu`);
+      cin = cout;
+    }
+  });
+  return cnn.head(x, cin, options.classes ?? 1000, 'fc', batch);
+}
+
+/** Channels scaled by a width multiplier and rounded to a multiple of 8, never down by more than 10%. */
+function makeDivisible(v: number, divisor = 8): number {
+  const r = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
+  return r < 0.9 * v ? r + divisor : r;
+}
+
+/**
+ * MobileNetV1 (TF-slim mobilenet_v1, 1.0-224 by default): conv 3x3/2 32, then 13 depthwise-separable blocks
+ * (depthwise 3x3 + BN + ReLU6, pointwise 1x1 + BN + ReLU6) up to 1024 channels, global average pool, fully
+ * connected to 1001 classes. Reference: 569 M MACs, 4.24 M parameters (TF-slim mobilenet_v1.md).
+ */
+export function mobileNetV1(options: ClassicCnnOptions = {}): Model {
+  const cnn = new CnnBuilder('mobilenet_v1', options);
+  const { x: input, batch } = classicInput(cnn, options);
+  const alpha = options.widthMultiplier ?? 1;
+  const ch = (c: number) => Math.max(8, Math.floor(c * alpha));
+  let x = cnn.relu6(cnn.convBn(input, 3, ch(32), 3, 2, 1, '/features/0', '0', '1', 'features.0'), '/features/0/2/Clip');
+  let cin = ch(32);
+  const blocks: [cout: number, stride: number][] = [
+    [64, 1],
+    [128, 2],
+    [128, 1],
+    [256, 2],
+    [256, 1],
+    [512, 2],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [1024, 2],
+    [1024, 1],
+  ];
+  blocks.forEach(([c, stride], i) => {
+    const scope = `/features/${i + 1}`;
+    const param = `features.${i + 1}`;
+    const cout = ch(c);
+    x = cnn.relu6(cnn.convBn(x, cin, cin, 3, stride, cin, scope, 'dw', 'dw_bn', param), `${scope}/dw_relu/Clip`);
+    x = cnn.relu6(cnn.convBn(x, cin, cout, 1, 1, 1, scope, 'pw', 'pw_bn', param), `${scope}/pw_relu/Clip`);
+    cin = cout;
+  });
+  return cnn.head(x, cin, options.classes ?? 1001, 'classifier', batch);
+}
+
+/**
+ * MobileNetV2 in torchvision's layout (1.0-224 by default): conv 3x3/2 32, inverted residual blocks (expand 1x1,
+ * depthwise 3x3, linear project 1x1; residual Add when stride 1 and channels match) with the paper's
+ * (t, c, n, s) table, conv 1x1 to 1280, global average pool, fc to classes; ReLU6 as Clip. Reference: 300 M MACs,
+ * 3.5 M parameters (torchvision).
+ */
+export function mobileNetV2(options: ClassicCnnOptions = {}): Model {
+  const cnn = new CnnBuilder('mobilenet_v2', options);
+  const { x: input, batch } = classicInput(cnn, options);
+  const alpha = options.widthMultiplier ?? 1;
+  let cin = makeDivisible(32 * alpha);
+  let x = cnn.relu6(
+    cnn.convBn(input, 3, cin, 3, 2, 1, '/features/features.0', '0', '1', 'features.0'),
+    '/features/features.0/features.0.2/Clip',
+  );
+  const settings: [t: number, c: number, n: number, s: number][] = [
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
+  let index = 1;
+  for (const [t, c, n, s] of settings) {
+    const cout = makeDivisible(c * alpha);
+    for (let i = 0; i < n; i++) {
+      const stride = i === 0 ? s : 1;
+      const hidden = Math.round(cin * t);
+      const scope = `/features/features.${index}/conv`;
+      const param = `features.${index}.conv`;
+      let y = x;
+      let k = 0;
+      if (t !== 1) {
+        y = cnn.convBn(y, cin, hidden, 1, 1, 1, scope, `${k}.0`, `${k}.1`, param);
+        y = cnn.relu6(y, `${scope}/${k}.2/Clip`);
+        k++;
+      }
+      y = cnn.relu6(
+        cnn.convBn(y, hidden, hidden, 3, stride, hidden, scope, `${k}.0`, `${k}.1`, param),
+        `${scope}/${k}.2/Clip`,
+      );
+      y = cnn.convBn(y, hidden, cout, 1, 1, 1, scope, `${k + 1}`, `${k + 2}`, param);
+      if (stride === 1 && cin === cout) y = cnn.b.node('Add', [x, y], {}, { name: `/features/features.${index}/Add` });
+      x = y;
+      cin = cout;
+      index++;
+    }
+  }
+  const last = makeDivisible(1280 * Math.max(1, alpha));
+  const scope = `/features/features.${index}`;
+  x = cnn.relu6(cnn.convBn(x, cin, last, 1, 1, 1, scope, '0', '1', `features.${index}`), `${scope}/2/Clip`);
+  return cnn.head(x, last, options.classes ?? 1000, 'classifier.1', batch);
 }

@@ -1,0 +1,63 @@
+/**
+ * Whole-process measurements for the benchmarks: wall time with process.hrtime around the child's whole life
+ * (spawn to exit, as the parent sees it), and peak resident memory from GNU time (`/usr/bin/time -f %M`, Debian's
+ * `time` package), which reports the ru_maxrss that wait4() returns for the child — the kernel's own high-water
+ * mark, so nothing between two samples is missed, and it covers the process to its last instruction.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const GNU_TIME = '/usr/bin/time';
+export const hasGnuTime = existsSync(GNU_TIME);
+
+export interface ProcessMeasure {
+  wallMs: number;
+  /** NaN when GNU time is not installed. */
+  peakRssBytes: number;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function measureProcess(
+  command: string,
+  args: string[],
+  options: { discardStdout?: boolean; stdoutFile?: string; cwd?: string; timeoutMs?: number } = {},
+): ProcessMeasure {
+  const dir = mkdtempSync(join(tmpdir(), 'emp-time-'));
+  const report = join(dir, 'time.txt');
+  const out = options.stdoutFile ?? (options.discardStdout ? '/dev/null' : undefined);
+  const outFd = out === undefined ? undefined : openSync(out, 'w');
+  try {
+    const [cmd, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M', '-o', report, command, ...args]] : [command, args];
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, argv, {
+      cwd: options.cwd,
+      stdio: ['ignore', outFd ?? 'pipe', 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: options.timeoutMs ?? 600_000,
+    });
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.error) throw new Error(`${command} ${args.join(' ')}: ${r.error.message}`);
+    let peakRssBytes = Number.NaN;
+    if (hasGnuTime && existsSync(report)) {
+      // With a non-zero exit status GNU time writes "Command exited with non-zero status N" first.
+      const last = readFileSync(report, 'utf8').trim().split('\n').pop() ?? '';
+      if (/^\d+$/.test(last)) peakRssBytes = Number(last) * 1024;
+    }
+    return { wallMs, peakRssBytes, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  } finally {
+    if (outFd !== undefined) closeSync(outFd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export const mib = (bytes: number): string => (Number.isNaN(bytes) ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);

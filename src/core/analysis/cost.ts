@@ -1,0 +1,847 @@
+/**
+ * Cost per node, per name scope and per model: parameters, MACs, FLOPs, bytes moved, arithmetic intensity.
+ *
+ * Conventions (also in the README, "Cost model"):
+ * - MAC: one multiply-accumulate of an operator's main contraction: Conv (grouped and depthwise included: out ·
+ *   (C/group) · kernel), ConvTranspose, Gemm, MatMul, Einsum, ConvInteger, MatMulInteger, QLinearConv,
+ *   QLinearMatMul, com.microsoft FusedConv/FusedGemm/FusedMatMul/QGemm/MatMulNBits/…, the gate products of LSTM,
+ *   GRU and RNN, and attention (Q·Kᵀ, P·V, projections of com.microsoft Attention). Every other operator has 0 MACs.
+ *   Padding positions count like any other; zero-point subtraction and requantization are not counted. This is
+ *   the convention of torchvision's and TF-slim's published counts (conv + fully connected MACs only).
+ * - FLOPs: 2 per MAC, plus 1 per output element for a bias, element-wise arithmetic and activations (whatever the
+ *   activation's internal cost); pooling: the window size per output (global pooling: 1 per input element);
+ *   softmax 5 per element; mean/variance normalizations 5, inference BatchNormalization 2, RMS normalization 4;
+ *   reductions 1 per input element (2 for sum of squares / L2 / log-sum-exp). Data movement (Reshape, Transpose,
+ *   Gather, Concat, Slice, Pad, Cast, Shape, …) is 0. The exact table is opCosts.ts, one rule per operator.
+ * - Unknown is never guessed: a node whose needed shapes are unknown, or depend on a symbolic dimension (`batch`)
+ *   the caller gave no size for (`dims`), or whose operator has no cost rule, gets macs/flops `null` and a warning
+ *   that names it. A total over nodes is `null` when any node in it is `null`; `known` then holds the sum of the
+ *   nodes that are known and `unknownLayers` how many are not.
+ * - Parameters: stored tensors — initializers, Constant node values, and ConstantOfShape outputs computed from
+ *   constants (generated weights) — counted once, at the first node (in execution order) that reads them at run
+ *   time, through any chain of constant-only nodes (a DequantizeLinear of an int8 weight puts the int8 tensor, its
+ *   scale and zero point on the Conv that reads the result). Bytes by the real element type (int4 = half a byte).
+ * - Constant folding: a node whose inputs are all constant (Constant, ConstantOfShape of a constant shape,
+ *   DequantizeLinear of a weight, Reshape of an initializer…) is marked `folded`: it costs nothing at run time and
+ *   its outputs are weights, not activations.
+ * - Bytes: activationBytes = the node's output tensors; inputBytes = its non-constant inputs (each value once);
+ *   weightBytesRead = the stored weight tensors it reads (shared ones again at every reader); memoryBytes = inputs
+ *   + weights read + outputs; intensity = FLOPs / memoryBytes.
+ * - Subgraphs: If/Loop/Scan bodies are costed once and added to their node (Loop and Scan: one iteration; If: the
+ *   branch with more FLOPs, while the weights of both branches count as parameters); a warning says so.
+ * - Scopes: node names split on '/' (`/encoder/layer.0/attention/MatMul` → encoder › layer.0 › attention); names
+ *   that join several names with ';' (TFLite converters) are scoped by the first. Scope totals add up to the model's.
+ */
+
+import { DataType, dataTypeName, storageBytes } from '../onnx/dtype.js';
+import type { Dim, Graph, Model, Node, Tensor } from '../onnx/ir.js';
+import { normalizeDomain } from '../onnx/ir.js';
+import { elementCount, tensorByteSize } from '../onnx/tensor.js';
+import { nodeLabel } from '../onnx/validate.js';
+import { opKey } from '../report/summary.js';
+import type { FactOrigin, ValueFacts } from './facts.js';
+import { type InferOptions, type InferWarning, inferShapes } from './infer.js';
+import { type CostContext, knownShape, MissingShape, type OpCost, opCosts, UnsupportedVariant } from './opCosts.js';
+
+export interface ProfileOptions extends InferOptions {
+  /**
+   * Facts measured by running the model (exact mode, runtime/exactShapes.ts), by value name. They replace the
+   * inferred facts of the main graph's values, and the profile's mode becomes 'exact'.
+   */
+  measured?: Map<string, ValueFacts>;
+}
+
+export interface TensorSummary {
+  name: string;
+  /** Element type name (`float32`, `int8`…); null when unknown or not a tensor. */
+  dtype: string | null;
+  /** Numbers, symbols (`batch`), null for an unknown dimension; null when the rank is unknown. */
+  shape: Dim[] | null;
+  /** Where the shape came from: 'inferred', 'declared' (the model's value_info), 'measured' (exact mode)… */
+  origin: FactOrigin | null;
+  /** Bytes at the element type; null when the shape is not fully known. */
+  bytes: number | null;
+}
+
+export interface DtypeCount {
+  params: number;
+  bytes: number;
+}
+
+export interface SubgraphCost {
+  /** The attribute holding the graph (`body`, `then_branch`…). */
+  attribute: string;
+  layers: LayerCost[];
+  totals: CostTotals;
+  /** True for the If branch whose compute was added to the node (the one with more FLOPs). */
+  counted: boolean;
+}
+
+export interface LayerCost {
+  /** Position of the node in its graph. */
+  index: number;
+  /** Node name, or `OpType#index` when it has none. */
+  name: string;
+  /** Op type, prefixed with its domain outside the standard one. */
+  opType: string;
+  /** Name scopes the node sits in, outermost first. */
+  scope: string[];
+  outputs: TensorSummary[];
+  /** Elements of the weights first read here. */
+  params: number;
+  /** Bytes of the weights first read here, at their element types. */
+  weightBytes: number;
+  paramsByDtype: Record<string, DtypeCount>;
+  /** Names of the weights counted here. */
+  weights: string[];
+  macs: number | null;
+  flops: number | null;
+  /** Bytes of the node's outputs. */
+  activationBytes: number | null;
+  /** Bytes of the node's non-constant inputs. */
+  inputBytes: number | null;
+  /** Bytes of the stored weights the node reads, shared ones included. */
+  weightBytesRead: number;
+  /** inputBytes + weightBytesRead + activationBytes. */
+  memoryBytes: number | null;
+  /** FLOPs per byte of memoryBytes. */
+  intensity: number | null;
+  /** Computed from constants only: no run-time cost; its outputs are weights. */
+  folded?: boolean;
+  /** Why macs/flops are null. */
+  unknownReason?: string;
+  /** If/Loop/Scan bodies, costed once. */
+  subgraphs?: SubgraphCost[];
+}
+
+type Summable = 'macs' | 'flops' | 'activationBytes' | 'inputBytes' | 'memoryBytes';
+
+export interface CostTotals {
+  /** Layers (nodes) summed. */
+  layers: number;
+  /** Of which constant-folded. */
+  foldedLayers: number;
+  params: number;
+  weightBytes: number;
+  paramsByDtype: Record<string, DtypeCount>;
+  macs: number | null;
+  flops: number | null;
+  activationBytes: number | null;
+  inputBytes: number | null;
+  weightBytesRead: number;
+  memoryBytes: number | null;
+  intensity: number | null;
+  /** Sums over the layers whose value is known (equal to the totals above when nothing is unknown). */
+  known: Record<Summable, number>;
+  /** Layers whose value is unknown and left out of `known`. */
+  unknownLayers: Record<Summable, number>;
+}
+
+export interface ScopeCost {
+  /** Last path segment ('' for the root). */
+  name: string;
+  /** '/'-joined path from the root ('' for the root). */
+  path: string;
+  totals: CostTotals;
+  /** Indices (into `layers`) of the nodes directly in this scope. */
+  layerIndices: number[];
+  children: ScopeCost[];
+}
+
+export interface ProfileWarning {
+  code:
+    | 'symbolic-shape'
+    | 'unknown-shape'
+    | 'no-cost-rule'
+    | 'unsupported-variant'
+    | 'cost-failed'
+    | 'unknown-weights'
+    | 'subgraph-once'
+    | InferWarning['code'];
+  message: string;
+  opType?: string;
+  /** Node labels concerned (the first few). */
+  nodes?: string[];
+  /** How many nodes the warning is about. */
+  count?: number;
+  symbols?: string[];
+}
+
+export interface ModelCostInfo {
+  graphName: string;
+  irVersion: number;
+  producer: string;
+  opsets: { domain: string; version: number }[];
+  /** 'static': shapes from inference; 'exact': shapes measured by running the model once. */
+  mode: 'static' | 'exact';
+  inputs: TensorSummary[];
+  outputs: TensorSummary[];
+  /** Sizes given to symbolic dimensions. */
+  dims: Record<string, number>;
+  /** Input shapes given by the caller. */
+  inputShapes: Record<string, Dim[]>;
+}
+
+export interface ModelProfile {
+  model: ModelCostInfo;
+  totals: CostTotals;
+  layers: LayerCost[];
+  scopes: ScopeCost;
+  warnings: ProfileWarning[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A stored tensor: where parameters come from. */
+interface Source {
+  name: string;
+  dtype: number;
+  elements: number;
+  bytes: number;
+}
+
+/** Constant values by name: the stored tensors each is made of; null marks a run-time value (shadowing). */
+class StaticScope {
+  readonly local = new Map<string, Source[] | null>();
+  constructor(private readonly parent?: StaticScope) {}
+  get(name: string): Source[] | undefined {
+    const v = this.local.get(name);
+    if (v === null) return undefined;
+    return v ?? this.parent?.get(name);
+  }
+}
+
+/** Operators that produce different values on every run even from constant inputs: never folded. */
+const nondeterministic = new Set([
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Multinomial',
+  'Bernoulli',
+]);
+/** Shape queries of constants are constants, but read no weight data. */
+const shapeQueries = new Set(['Shape', 'Size']);
+
+const MAX_NODES_IN_WARNING = 5;
+const MAX_INFERENCE_WARNINGS = 20;
+
+function bytesOf(f: ValueFacts | undefined): number | null {
+  if (f?.kind !== 'tensor' || f.dtype === undefined || f.dtype === DataType.STRING || !f.shape) return null;
+  if (f.shape.some((d) => typeof d !== 'number')) return null;
+  const n = elementCount(f.shape as number[]);
+  return Number.isNaN(n) ? null : storageBytes(f.dtype, n);
+}
+
+function tensorSummary(name: string, f: ValueFacts | undefined): TensorSummary {
+  const t = f?.kind === 'tensor' ? f : undefined;
+  return {
+    name,
+    dtype: t?.dtype !== undefined ? dataTypeName(t.dtype) : null,
+    shape: t?.shape ? [...t.shape] : null,
+    origin: f ? f.origin : null,
+    bytes: bytesOf(f),
+  };
+}
+
+function tensorSource(t: Tensor): Source {
+  const n = elementCount(t.dims);
+  const b = tensorByteSize(t);
+  return { name: t.name, dtype: t.dataType, elements: Number.isNaN(n) ? 0 : n, bytes: Number.isNaN(b) ? 0 : b };
+}
+
+/** The tensor a Constant node holds, as a source (value, sparse_value or the value_* shorthands). */
+function constantSource(node: Node, name: string): Source | undefined {
+  for (const a of node.attributes) {
+    switch (a.type) {
+      case 'tensor':
+        return { ...tensorSource(a.value), name };
+      case 'sparse_tensor': {
+        const values = tensorSource(a.value.values);
+        return {
+          name,
+          dtype: values.dtype,
+          elements: values.elements,
+          bytes: values.bytes + tensorSource(a.value.indices).bytes,
+        };
+      }
+      case 'float':
+        return { name, dtype: DataType.FLOAT, elements: 1, bytes: 4 };
+      case 'floats':
+        return { name, dtype: DataType.FLOAT, elements: a.value.length, bytes: 4 * a.value.length };
+      case 'int':
+        return { name, dtype: DataType.INT64, elements: 1, bytes: 8 };
+      case 'ints':
+        return { name, dtype: DataType.INT64, elements: a.value.length, bytes: 8 * a.value.length };
+      case 'string':
+        return { name, dtype: DataType.STRING, elements: 1, bytes: a.value.length };
+      case 'strings':
+        return {
+          name,
+          dtype: DataType.STRING,
+          elements: a.value.length,
+          bytes: a.value.reduce((s, x) => s + x.length, 0),
+        };
+    }
+  }
+  return undefined;
+}
+
+/** Node indices in an order where producers come first (the given order when it already is one, or on a cycle). */
+function executionOrder(nodes: Node[]): number[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) if (o) producer.set(o, i);
+  });
+  const users: number[][] = nodes.map(() => []);
+  const indegree = new Int32Array(nodes.length);
+  let sorted = true;
+  nodes.forEach((n, i) => {
+    for (const input of n.inputs) {
+      const p = producer.get(input);
+      if (p === undefined || p === i) continue;
+      if (p > i) sorted = false;
+      indegree[i]++;
+      users[p].push(i);
+    }
+  });
+  if (sorted) return nodes.map((_, i) => i);
+  const queue: number[] = [];
+  indegree.forEach((d, i) => {
+    if (d === 0) queue.push(i);
+  });
+  for (let q = 0; q < queue.length; q++) for (const u of users[queue[q]]) if (--indegree[u] === 0) queue.push(u);
+  return queue.length === nodes.length ? queue : nodes.map((_, i) => i);
+}
+
+/** Name scopes of a node name: '/'-separated segments except the last; only the first of ';'-joined names. */
+export function nameScopes(name: string): string[] {
+  const first = name.split(';')[0];
+  const parts = first.split('/').filter((p) => p !== '');
+  return parts.slice(0, -1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Totals
+
+function emptyTotals(): CostTotals {
+  const zero = (): Record<Summable, number> => ({
+    macs: 0,
+    flops: 0,
+    activationBytes: 0,
+    inputBytes: 0,
+    memoryBytes: 0,
+  });
+  return {
+    layers: 0,
+    foldedLayers: 0,
+    params: 0,
+    weightBytes: 0,
+    paramsByDtype: {},
+    macs: 0,
+    flops: 0,
+    activationBytes: 0,
+    inputBytes: 0,
+    weightBytesRead: 0,
+    memoryBytes: 0,
+    intensity: null,
+    known: zero(),
+    unknownLayers: zero(),
+  };
+}
+
+const summable: Summable[] = ['macs', 'flops', 'activationBytes', 'inputBytes', 'memoryBytes'];
+
+function addByDtype(into: Record<string, DtypeCount>, from: Record<string, DtypeCount>): void {
+  for (const [k, v] of Object.entries(from)) {
+    const t = into[k] ?? { params: 0, bytes: 0 };
+    t.params += v.params;
+    t.bytes += v.bytes;
+    into[k] = t;
+  }
+}
+
+function addLayer(t: CostTotals, l: LayerCost): void {
+  t.layers++;
+  if (l.folded) t.foldedLayers++;
+  t.params += l.params;
+  t.weightBytes += l.weightBytes;
+  t.weightBytesRead += l.weightBytesRead;
+  addByDtype(t.paramsByDtype, l.paramsByDtype);
+  for (const k of summable) {
+    const v = l[k];
+    if (v === null) t.unknownLayers[k]++;
+    else t.known[k] += v;
+  }
+}
+
+/** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
+function finishTotals(t: CostTotals): CostTotals {
+  for (const k of summable) t[k] = t.unknownLayers[k] ? null : t.known[k];
+  t.intensity = t.flops !== null && t.memoryBytes ? t.flops / t.memoryBytes : null;
+  return t;
+}
+
+function totalsOf(layers: LayerCost[]): CostTotals {
+  const t = emptyTotals();
+  for (const l of layers) addLayer(t, l);
+  return finishTotals(t);
+}
+
+function buildScopes(layers: LayerCost[]): ScopeCost {
+  interface Building {
+    name: string;
+    path: string;
+    layerIndices: number[];
+    totals: CostTotals;
+    children: Map<string, Building>;
+  }
+  const make = (name: string, path: string): Building => ({
+    name,
+    path,
+    layerIndices: [],
+    totals: emptyTotals(),
+    children: new Map(),
+  });
+  const root = make('', '');
+  layers.forEach((l, i) => {
+    let at = root;
+    addLayer(at.totals, l);
+    for (const s of l.scope) {
+      let child = at.children.get(s);
+      if (!child) {
+        child = make(s, at.path ? `${at.path}/${s}` : s);
+        at.children.set(s, child);
+      }
+      at = child;
+      addLayer(at.totals, l);
+    }
+    at.layerIndices.push(i);
+  });
+  const done = (b: Building): ScopeCost => ({
+    name: b.name,
+    path: b.path,
+    totals: finishTotals(b.totals),
+    layerIndices: b.layerIndices,
+    children: [...b.children.values()].map(done),
+  });
+  return done(root);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Problems {
+  symbolic: Map<string, { symbols: string[]; nodes: string[]; count: number }>;
+  unknownShape: Map<string, { nodes: string[]; values: string[]; count: number }>;
+  noRule: Map<string, { nodes: string[]; count: number; function: boolean }>;
+  variant: Map<string, { nodes: string[]; messages: string[]; count: number }>;
+  failed: { node: string; opType: string; message: string }[];
+  unknownWeights: string[];
+  subgraphs: string[];
+}
+
+function note<T extends { nodes: string[]; count: number }>(
+  map: Map<string, T>,
+  key: string,
+  init: () => T,
+  node: string,
+): T {
+  let e = map.get(key);
+  if (!e) {
+    e = init();
+    map.set(key, e);
+  }
+  e.count++;
+  if (e.nodes.length < MAX_NODES_IN_WARNING) e.nodes.push(node);
+  return e;
+}
+
+const quoteList = (xs: string[], count: number) =>
+  xs.map((x) => `'${x}'`).join(', ') + (count > xs.length ? `, … (${count} in all)` : '');
+
+/** Per-node, per-scope and per-model cost of a model. Never throws for a model's content. */
+export function profileModel(model: Model, options: ProfileOptions = {}): ModelProfile {
+  const inference = inferShapes(model, options);
+  const mainFacts = inference.values;
+  if (options.measured) {
+    for (const [name, f] of options.measured) {
+      const inferred = mainFacts.get(name);
+      // Keep a folded value the inference computed: measured facts carry shapes only.
+      mainFacts.set(
+        name,
+        inferred?.kind === 'tensor' && f.kind === 'tensor' && inferred.value ? { ...f, value: inferred.value } : f,
+      );
+    }
+  }
+  const functions = new Set(model.functions.map((f) => `${normalizeDomain(f.domain)}\u0000${f.name}`));
+  const counted = new Set<Source>();
+  const problems: Problems = {
+    symbolic: new Map(),
+    unknownShape: new Map(),
+    noRule: new Map(),
+    variant: new Map(),
+    failed: [],
+    unknownWeights: [],
+    subgraphs: [],
+  };
+
+  const costGraph = (
+    g: Graph,
+    lookup: (name: string) => ValueFacts | undefined,
+    parentStatics: StaticScope | undefined,
+  ): LayerCost[] => {
+    const statics = new StaticScope(parentStatics);
+    const initNames = new Set(g.initializers.map((t) => t.name));
+    for (const v of g.inputs) if (!initNames.has(v.name)) statics.local.set(v.name, null);
+    for (const t of g.initializers) statics.local.set(t.name, [tensorSource(t)]);
+    for (const s of g.sparseInitializers) {
+      // Stored as non-zero values plus their indices.
+      const values = tensorSource(s.values);
+      const indices = tensorSource(s.indices);
+      statics.local.set(s.values.name, [{ ...values, bytes: values.bytes + indices.bytes }]);
+    }
+
+    const layers: LayerCost[] = new Array(g.nodes.length);
+    for (const index of executionOrder(g.nodes)) {
+      const node = g.nodes[index];
+      const label = nodeLabel(node, index);
+      const key = opKey(node.domain, node.opType);
+      const std = normalizeDomain(node.domain) === '';
+      const present = node.inputs.filter((n) => n !== '');
+      const hasGraphs = node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs');
+      const layer: LayerCost = {
+        index,
+        name: label,
+        opType: key,
+        scope: nameScopes(node.name),
+        outputs: node.outputs.filter((o) => o !== '').map((o) => tensorSummary(o, lookup(o))),
+        params: 0,
+        weightBytes: 0,
+        paramsByDtype: {},
+        weights: [],
+        macs: 0,
+        flops: 0,
+        activationBytes: 0,
+        inputBytes: 0,
+        weightBytesRead: 0,
+        memoryBytes: 0,
+        intensity: null,
+      };
+      layers[index] = layer;
+
+      // Constant folding: outputs of nodes computed from constants only are constants (weights).
+      let folded: Source[] | undefined;
+      if (std && node.opType === 'Constant') {
+        const out = node.outputs[0] ?? label;
+        const s = constantSource(node, out);
+        folded = s ? [s] : [];
+      } else if (
+        !hasGraphs &&
+        present.length > 0 &&
+        !(std && nondeterministic.has(node.opType)) &&
+        present.every((n) => statics.get(n) !== undefined)
+      ) {
+        if (std && node.opType === 'ConstantOfShape') {
+          folded = [generatedSource(node, lookup)];
+        } else if (std && shapeQueries.has(node.opType)) {
+          folded = [];
+        } else {
+          folded = [...new Set(present.flatMap((n) => statics.get(n) ?? []))];
+        }
+      }
+      if (folded) {
+        layer.folded = true;
+        for (const o of node.outputs) if (o) statics.local.set(o, folded);
+        continue;
+      }
+      for (const o of node.outputs) if (o) statics.local.set(o, null);
+
+      // Weights read, and counted where first read.
+      const sources = [...new Set(present.flatMap((n) => statics.get(n) ?? []))];
+      for (const s of sources) {
+        layer.weightBytesRead += s.bytes;
+        if (counted.has(s)) continue;
+        counted.add(s);
+        layer.params += s.elements;
+        layer.weightBytes += s.bytes;
+        layer.weights.push(s.name);
+        const k = dataTypeName(s.dtype);
+        const d = layer.paramsByDtype[k] ?? { params: 0, bytes: 0 };
+        d.params += s.elements;
+        d.bytes += s.bytes;
+        layer.paramsByDtype[k] = d;
+      }
+
+      // Activation bytes in and out.
+      let inputBytes: number | null = 0;
+      for (const n of new Set(present)) {
+        if (statics.get(n) !== undefined) continue;
+        const b = bytesOf(lookup(n));
+        inputBytes = b === null || inputBytes === null ? null : inputBytes + b;
+      }
+      layer.inputBytes = inputBytes;
+      let outBytes: number | null = 0;
+      for (const o of layer.outputs) outBytes = o.bytes === null || outBytes === null ? null : outBytes + o.bytes;
+      layer.activationBytes = outBytes;
+
+      // MACs and FLOPs.
+      const cost = nodeCost(node, key, label, lookup, layer);
+      layer.macs = cost?.macs ?? null;
+      layer.flops = cost?.flops ?? null;
+
+      if (hasGraphs) addSubgraphs(node, label, layer, statics, lookup);
+      layer.memoryBytes =
+        layer.inputBytes === null || layer.activationBytes === null
+          ? null
+          : layer.inputBytes + layer.weightBytesRead + layer.activationBytes;
+      layer.intensity = layer.flops !== null && layer.memoryBytes ? layer.flops / layer.memoryBytes : null;
+    }
+    return layers;
+  };
+
+  /** The output of a ConstantOfShape with a constant shape: generated weights of that shape. */
+  const generatedSource = (node: Node, lookup: (name: string) => ValueFacts | undefined): Source => {
+    const name = node.outputs[0] ?? '';
+    const valueAttr = node.attributes.find((a) => a.name === 'value');
+    const dtype = valueAttr?.type === 'tensor' ? valueAttr.value.dataType : DataType.FLOAT;
+    const shapeFacts = lookup(node.inputs[0]);
+    let dims: number[] | undefined;
+    if (shapeFacts?.kind === 'tensor' && shapeFacts.value) dims = shapeFacts.value.data;
+    else {
+      const out = lookup(name);
+      if (out?.kind === 'tensor' && out.shape?.every((d) => typeof d === 'number')) dims = out.shape as number[];
+    }
+    const n = dims ? elementCount(dims) : Number.NaN;
+    if (Number.isNaN(n)) {
+      problems.unknownWeights.push(name);
+      return { name, dtype, elements: 0, bytes: 0 };
+    }
+    return { name, dtype, elements: n, bytes: storageBytes(dtype, n) };
+  };
+
+  const nodeCost = (
+    node: Node,
+    key: string,
+    label: string,
+    lookup: (name: string) => ValueFacts | undefined,
+    layer: LayerCost,
+  ): OpCost | undefined => {
+    const rule = opCosts[key];
+    if (!rule || !Object.hasOwn(opCosts, key)) {
+      const isFunction = functions.has(`${normalizeDomain(node.domain)}\u0000${node.opType}`);
+      note(problems.noRule, key, () => ({ nodes: [], count: 0, function: isFunction }), label);
+      layer.unknownReason = isFunction ? `model-local function ${key} is not costed` : `no cost rule for ${key}`;
+      return undefined;
+    }
+    const shapeOf = (name: string | undefined): number[] => {
+      if (!name) throw new MissingShape('(omitted)', 'unknown');
+      const f = lookup(name);
+      const s = knownShape(name, f?.kind === 'tensor' ? f.shape : undefined);
+      if (s instanceof MissingShape) throw s;
+      return s;
+    };
+    const attr = (name: string) => node.attributes.find((a) => a.name === name);
+    const num = (name: string): number | undefined => {
+      const a = attr(name);
+      return a?.type === 'int' ? Number(a.value) : a?.type === 'float' ? a.value : undefined;
+    };
+    const ctx: CostContext = {
+      node,
+      has: (i) => i < node.inputs.length && node.inputs[i] !== '',
+      inputCount: node.inputs.filter((n) => n !== '').length,
+      inShape: (i) => shapeOf(node.inputs[i]),
+      outShape: (i) => shapeOf(node.outputs[i]),
+      inElems: (i) => shapeOf(node.inputs[i]).reduce((a, b) => a * b, 1),
+      outElems: (i) => shapeOf(node.outputs[i]).reduce((a, b) => a * b, 1),
+      attr,
+      int: (name, fallback) => num(name) ?? fallback,
+      ints: (name) => {
+        const a = attr(name);
+        return a?.type === 'ints' ? a.value.map(Number) : a?.type === 'int' ? [Number(a.value)] : undefined;
+      },
+      string: (name, fallback) => {
+        const a = attr(name);
+        return a?.type === 'string' ? a.value : fallback;
+      },
+    };
+    try {
+      return rule(ctx);
+    } catch (err) {
+      if (err instanceof MissingShape) {
+        if (err.reason === 'symbolic') {
+          const k = err.symbols.join(', ');
+          note(problems.symbolic, k, () => ({ symbols: err.symbols, nodes: [], count: 0 }), label);
+        } else {
+          const e = note(problems.unknownShape, key, () => ({ nodes: [], values: [], count: 0 }), label);
+          if (e.values.length < MAX_NODES_IN_WARNING) e.values.push(err.value);
+        }
+        layer.unknownReason = err.message;
+      } else if (err instanceof UnsupportedVariant) {
+        const e = note(problems.variant, key, () => ({ nodes: [], messages: [], count: 0 }), label);
+        if (e.messages.length < MAX_NODES_IN_WARNING) e.messages.push(err.message);
+        layer.unknownReason = err.message;
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        problems.failed.push({ node: label, opType: key, message });
+        layer.unknownReason = message;
+      }
+      return undefined;
+    }
+  };
+
+  const addSubgraphs = (
+    node: Node,
+    label: string,
+    layer: LayerCost,
+    statics: StaticScope,
+    outer: (name: string) => ValueFacts | undefined,
+  ): void => {
+    const subs: SubgraphCost[] = [];
+    for (const a of node.attributes) {
+      const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+      graphs.forEach((body, i) => {
+        const facts = inference.graphs.get(body);
+        const lookup = (name: string) => facts?.get(name) ?? outer(name);
+        const bodyLayers = costGraph(body, lookup, statics);
+        subs.push({
+          attribute: a.type === 'graphs' ? `${a.name}[${i}]` : a.name,
+          layers: bodyLayers,
+          totals: totalsOf(bodyLayers),
+          counted: true,
+        });
+      });
+    }
+    if (!subs.length) return;
+    // If: only one branch runs; count the heavier one's compute. Weights of every branch are stored.
+    if (node.opType === 'If' && subs.length > 1) {
+      const flops = (s: SubgraphCost) => s.totals.flops ?? s.totals.known.flops;
+      const heaviest = subs.reduce((best, s) => (flops(s) > flops(best) ? s : best));
+      for (const s of subs) s.counted = s === heaviest;
+    }
+    for (const s of subs) {
+      layer.params += s.totals.params;
+      layer.weightBytes += s.totals.weightBytes;
+      addByDtype(layer.paramsByDtype, s.totals.paramsByDtype);
+      if (!s.counted) continue;
+      layer.weightBytesRead += s.totals.weightBytesRead;
+      layer.macs = layer.macs === null || s.totals.macs === null ? null : layer.macs + s.totals.macs;
+      layer.flops = layer.flops === null || s.totals.flops === null ? null : layer.flops + s.totals.flops;
+      if (layer.inputBytes !== null) {
+        layer.inputBytes = s.totals.inputBytes === null ? null : layer.inputBytes + s.totals.inputBytes;
+      }
+    }
+    if (layer.macs === null && !layer.unknownReason) layer.unknownReason = 'a subgraph has nodes whose cost is unknown';
+    layer.subgraphs = subs;
+    problems.subgraphs.push(`${label} (${node.opType})`);
+  };
+  const layers = costGraph(model.graph, (name) => mainFacts.get(name), undefined);
+  const totals = totalsOf(layers);
+
+  const initNames = new Set(model.graph.initializers.map((t) => t.name));
+  const info: ModelCostInfo = {
+    graphName: model.graph.name,
+    irVersion: model.irVersion,
+    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
+    opsets: model.opsetImports.map((o) => ({ domain: o.domain || 'ai.onnx', version: o.version })),
+    mode: options.measured ? 'exact' : 'static',
+    inputs: model.graph.inputs
+      .filter((v) => !initNames.has(v.name))
+      .map((v) => tensorSummary(v.name, mainFacts.get(v.name))),
+    outputs: model.graph.outputs.map((v) => tensorSummary(v.name, mainFacts.get(v.name))),
+    dims: { ...(options.dims ?? {}) },
+    inputShapes: { ...(options.inputShapes ?? {}) },
+  };
+  return {
+    model: info,
+    totals,
+    layers,
+    scopes: buildScopes(layers),
+    warnings: [...problemWarnings(problems), ...inferenceWarnings(inference.warnings)],
+  };
+}
+
+function problemWarnings(p: Problems): ProfileWarning[] {
+  const out: ProfileWarning[] = [];
+  for (const [, e] of p.symbolic) {
+    const syms = e.symbols.map((s) => `'${s}'`).join(', ');
+    out.push({
+      code: 'symbolic-shape',
+      message:
+        `MACs/FLOPs n/a for ${e.count} node(s) whose shapes depend on symbolic dimension(s) ${syms}: ` +
+        `${quoteList(e.nodes, e.count)}; give sizes to count them (${e.symbols.map((s) => `--dim ${s}=1`).join(' ')})`,
+      nodes: e.nodes,
+      count: e.count,
+      symbols: e.symbols,
+    });
+  }
+  for (const [op, e] of p.unknownShape) {
+    out.push({
+      code: 'unknown-shape',
+      message: `MACs/FLOPs n/a for ${e.count} ${op} node(s) whose shapes are unknown: ${quoteList(e.nodes, e.count)} (unknown: ${e.values.map((v) => `'${v}'`).join(', ')})`,
+      opType: op,
+      nodes: e.nodes,
+      count: e.count,
+    });
+  }
+  for (const [op, e] of p.noRule) {
+    out.push({
+      code: 'no-cost-rule',
+      message: e.function
+        ? `model-local function ${op} is not costed: MACs/FLOPs n/a for ${quoteList(e.nodes, e.count)}`
+        : `no cost rule for operator ${op}: MACs/FLOPs n/a for ${quoteList(e.nodes, e.count)}`,
+      opType: op,
+      nodes: e.nodes,
+      count: e.count,
+    });
+  }
+  for (const [op, e] of p.variant) {
+    out.push({
+      code: 'unsupported-variant',
+      message: `MACs/FLOPs n/a for ${e.count} ${op} node(s): ${[...new Set(e.messages)].join('; ')} (${quoteList(e.nodes, e.count)})`,
+      opType: op,
+      nodes: e.nodes,
+      count: e.count,
+    });
+  }
+  for (const f of p.failed) {
+    out.push({
+      code: 'cost-failed',
+      message: `cannot cost '${f.node}' (${f.opType}): ${f.message}`,
+      opType: f.opType,
+      nodes: [f.node],
+      count: 1,
+    });
+  }
+  if (p.unknownWeights.length) {
+    out.push({
+      code: 'unknown-weights',
+      message: `size of generated weights unknown, counted as 0 parameters: ${quoteList(p.unknownWeights.slice(0, MAX_NODES_IN_WARNING), p.unknownWeights.length)}`,
+      count: p.unknownWeights.length,
+    });
+  }
+  if (p.subgraphs.length) {
+    out.push({
+      code: 'subgraph-once',
+      message: `subgraph bodies costed once (Loop/Scan: one iteration; If: the branch with more FLOPs): ${quoteList(p.subgraphs.slice(0, MAX_NODES_IN_WARNING), p.subgraphs.length)}`,
+      count: p.subgraphs.length,
+    });
+  }
+  return out;
+}
+
+function inferenceWarnings(ws: InferWarning[]): ProfileWarning[] {
+  const out: ProfileWarning[] = ws.slice(0, MAX_INFERENCE_WARNINGS).map((w) => ({
+    code: w.code,
+    message: `shape inference: ${w.where ? `${w.where}` : ''}${w.message}`,
+    ...(w.opType ? { opType: w.opType } : {}),
+    ...(w.node ? { nodes: [w.node] } : {}),
+  }));
+  if (ws.length > MAX_INFERENCE_WARNINGS) {
+    out.push({
+      code: 'rule-failed',
+      message: `shape inference: ${ws.length - MAX_INFERENCE_WARNINGS} more warning(s) not listed`,
+      count: ws.length - MAX_INFERENCE_WARNINGS,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,230 @@
+/**
+ * What `edge-profile profile` prints: a model profile (analysis/cost.ts) as a table for the terminal, CSV,
+ * Markdown, or the JSON document. Pure data in, text out.
+ */
+
+import type { CostTotals, LayerCost, ModelProfile, TensorSummary } from '../analysis/cost.js';
+import { formatBytes, formatShape } from './summary.js';
+
+export interface CostReportOptions {
+  /** Model file name for the heading. */
+  file?: string;
+  /** Only the N layers with the most MACs (totals stay over all layers). */
+  top?: number;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const orNa = (n: number | null, f: (n: number) => string = count) => (n === null ? 'n/a' : f(n));
+
+/** A total: exact, or "≥ known (n n/a)" when some layers are unknown, or "n/a" when nothing is known. */
+function total(
+  t: CostTotals,
+  key: 'macs' | 'flops' | 'activationBytes' | 'memoryBytes',
+  f: (n: number) => string,
+): string {
+  const v = t[key];
+  if (v !== null) return f(v);
+  const known = t.known[key];
+  const unknown = t.unknownLayers[key];
+  return known > 0 ? `≥ ${f(known)} (${unknown} layer${unknown === 1 ? '' : 's'} n/a)` : 'n/a';
+}
+
+function outputShape(l: LayerCost): string {
+  const o = l.outputs[0];
+  if (!o) return '';
+  const mark = o.origin === 'declared' ? '*' : '';
+  return `${formatShape(o.shape ?? undefined)}${mark}${l.outputs.length > 1 ? ` +${l.outputs.length - 1}` : ''}`;
+}
+
+/** The layers a report shows: all non-folded ones in graph order, or the top N by MACs. */
+export function reportLayers(profile: ModelProfile, top?: number): LayerCost[] {
+  if (top === undefined) return profile.layers.filter((l) => !l.folded);
+  return [...profile.layers]
+    .filter((l) => !l.folded)
+    .sort((a, b) => (b.macs ?? -1) - (a.macs ?? -1) || (b.flops ?? -1) - (a.flops ?? -1) || a.index - b.index)
+    .slice(0, top);
+}
+
+function modeLine(p: ModelProfile): string {
+  return p.model.mode === 'exact'
+    ? 'shapes: exact (measured by running the model once in ONNX Runtime)'
+    : 'shapes: static (inferred; * = taken from the model’s value_info)';
+}
+
+function inputsLine(p: ModelProfile): string {
+  return `inputs: ${p.model.inputs.map((i) => `${i.name} ${i.dtype ?? '?'} ${formatShape(i.shape ?? undefined)}`).join(', ')}`;
+}
+
+function totalsLines(t: CostTotals): string[] {
+  const dtypes = Object.entries(t.paramsByDtype)
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .map(([k, v]) => `${k} ${count(v.params)} (${formatBytes(v.bytes)})`)
+    .join(', ');
+  return [
+    `params: ${count(t.params)} (${formatBytes(t.weightBytes)}${dtypes ? `: ${dtypes}` : ''})`,
+    `MACs: ${total(t, 'macs', count)}   FLOPs: ${total(t, 'flops', count)}`,
+    `activations: ${total(t, 'activationBytes', formatBytes)}   memory traffic: ${total(t, 'memoryBytes', formatBytes)}` +
+      `   intensity: ${t.intensity === null ? 'n/a' : `${t.intensity.toFixed(2)} FLOP/B`}`,
+  ];
+}
+
+const columns = ['name', 'op', 'output shape', 'params', 'MACs', 'weight bytes', 'activation bytes'];
+const numeric = [false, false, false, true, true, true, true];
+
+function row(l: LayerCost): string[] {
+  return [
+    l.name,
+    l.opType,
+    outputShape(l),
+    count(l.params),
+    orNa(l.macs),
+    count(l.weightBytes),
+    orNa(l.activationBytes),
+  ];
+}
+
+function totalRow(t: CostTotals, label: string): string[] {
+  return [
+    label,
+    '',
+    '',
+    count(t.params),
+    orNa(t.macs ?? (t.known.macs > 0 ? t.known.macs : null)) + (t.macs === null && t.known.macs > 0 ? '+' : ''),
+    count(t.weightBytes),
+    orNa(t.activationBytes ?? (t.known.activationBytes > 0 ? t.known.activationBytes : null)) +
+      (t.activationBytes === null && t.known.activationBytes > 0 ? '+' : ''),
+  ];
+}
+
+function heading(p: ModelProfile, options: CostReportOptions, shown: number): string {
+  const runtime = p.layers.filter((l) => !l.folded).length;
+  const folded = p.layers.length - runtime;
+  const what = options.top !== undefined ? `top ${shown} of ${runtime} layers by MACs` : `${runtime} layers`;
+  return `${options.file ?? p.model.graphName}: ${what}${folded ? ` (${folded} constant-folded nodes not shown)` : ''}`;
+}
+
+export function formatCostTable(p: ModelProfile, options: CostReportOptions = {}): string {
+  const layers = reportLayers(p, options.top);
+  const rows = layers.map(row);
+  const totals = totalRow(p.totals, 'total (all layers)');
+  const maxWidth = [56, 24, 28, 14, 16, 14, 16];
+  const widths = columns.map((h, c) =>
+    Math.min(maxWidth[c], Math.max(h.length, totals[c].length, ...rows.map((r) => r[c].length))),
+  );
+  const clip = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) =>
+        numeric[c] ? clip(cell, widths[c]).padStart(widths[c]) : clip(cell, widths[c]).padEnd(widths[c]),
+      )
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [
+    heading(p, options, layers.length),
+    modeLine(p),
+    inputsLine(p),
+    ...totalsLines(p.totals),
+    '',
+    line(columns),
+    rule,
+    ...rows.map(line),
+    rule,
+    line(totals),
+    ...p.warnings.map((w) => `warning: ${w.message}`),
+  ].join('\n');
+}
+
+function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const shapeText = (o: TensorSummary | undefined) =>
+  o?.shape ? o.shape.map((d) => (d === null ? '?' : String(d))).join('x') : '';
+
+/** One row per layer (all of them, folded included, or the top N), every numeric field; n/a is an empty cell. */
+export function formatCostCsv(p: ModelProfile, options: CostReportOptions = {}): string {
+  const layers = options.top !== undefined ? reportLayers(p, options.top) : p.layers;
+  const header = [
+    'index',
+    'name',
+    'op',
+    'scope',
+    'output',
+    'output_dtype',
+    'output_shape',
+    'shape_origin',
+    'params',
+    'weight_bytes',
+    'macs',
+    'flops',
+    'input_bytes',
+    'weight_bytes_read',
+    'activation_bytes',
+    'memory_bytes',
+    'intensity',
+    'folded',
+  ];
+  const lines = [header.join(',')];
+  for (const l of layers) {
+    const o = l.outputs[0];
+    lines.push(
+      [
+        l.index,
+        l.name,
+        l.opType,
+        l.scope.join('/'),
+        o?.name,
+        o?.dtype,
+        shapeText(o),
+        o?.origin,
+        l.params,
+        l.weightBytes,
+        l.macs,
+        l.flops,
+        l.inputBytes,
+        l.weightBytesRead,
+        l.activationBytes,
+        l.memoryBytes,
+        l.intensity === null ? null : Number(l.intensity.toFixed(4)),
+        l.folded ? 'yes' : '',
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatCostMarkdown(p: ModelProfile, options: CostReportOptions = {}): string {
+  const layers = reportLayers(p, options.top);
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const mdRow = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
+  return [
+    `## ${esc(heading(p, options, layers.length))}`,
+    '',
+    `${modeLine(p)}  `,
+    `${inputsLine(p)}  `,
+    ...totalsLines(p.totals).map((l) => `${l}  `),
+    '',
+    mdRow(columns),
+    `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...layers.map((l) => mdRow(row(l).map((c, i) => (i === 0 || i === 1 ? `\`${c}\`` : c)))),
+    mdRow(totalRow(p.totals, '**total**')),
+    ...(p.warnings.length ? ['', ...p.warnings.map((w) => `- warning: ${w.message}`)] : []),
+  ].join('\n');
+}
+
+/** The JSON document: the profile as is (model, totals, layers, scopes, warnings), `top` applied to layers. */
+export function costJson(p: ModelProfile, options: CostReportOptions = {}): object {
+  const layers = options.top !== undefined ? reportLayers(p, options.top) : p.layers;
+  return {
+    model: { ...(options.file ? { file: options.file } : {}), ...p.model },
+    totals: p.totals,
+    layers,
+    scopes: p.scopes,
+    warnings: p.warnings,
+  };
+}
