@@ -461,6 +461,14 @@ const quoteList = (xs: string[], count: number) =>
 
 /** Per-node, per-scope and per-model cost of a model. Never throws for a model's content. */
 export function profileModel(model: Model, options: ProfileOptions = {}): ModelProfile {
+  return analyzeModel(model, options).profile;
+}
+
+/** The cost profile together with the value facts it was computed from (for memory planning and estimates). */
+export function analyzeModel(
+  model: Model,
+  options: ProfileOptions = {},
+): { profile: ModelProfile; facts: Map<string, ValueFacts> } {
   const inference = inferShapes(model, options);
   const mainFacts = inference.values;
   if (options.measured) {
@@ -751,13 +759,14 @@ export function profileModel(model: Model, options: ProfileOptions = {}): ModelP
     dims: { ...(options.dims ?? {}) },
     inputShapes: { ...(options.inputShapes ?? {}) },
   };
-  return {
+  const profile: ModelProfile = {
     model: info,
     totals,
     layers,
     scopes: buildScopes(layers),
     warnings: [...problemWarnings(problems), ...inferenceWarnings(inference.warnings)],
   };
+  return { profile, facts: mainFacts };
 }
 
 function problemWarnings(p: Problems): ProfileWarning[] {
