@@ -1,87 +1,815 @@
 /**
- * The model webview. Every string that comes from a model is set with textContent, never parsed as HTML.
+ * The model webview: the graph (laid out in a worker, drawn on a canvas) with search, overlays and a side panel
+ * that shows the selection's details and the model's summary. Every string that comes from a model is set with
+ * textContent or drawn on the canvas, never parsed as HTML.
  */
-import { formatBytes, formatShape, type ModelSummary } from '../src/core/report/summary.js';
-import type { HostMessage, WebviewMessage } from '../src/protocol.js';
+import type { GraphModel, MetricInfo } from '../src/core/report/graphModel.js';
+import type { ModelSummary } from '../src/core/report/summary.js';
+import { assertNever, type HostMessage, type RenderTimings, type WebviewMessage } from '../src/protocol.js';
+import { renderDetails } from './details.js';
+import { button, el } from './dom.js';
+import { GraphCanvas, type View } from './graph/graphCanvas.js';
+import { formatCount, Hierarchy } from './graph/hierarchy.js';
+import { LayoutClient } from './graph/layoutClient.js';
+import type { ContainerLayout } from './graph/layoutProtocol.js';
+import { buildOverlay, CATEGORY_COLORS, formatMetric, itemValues, type Overlay, rampColor } from './graph/overlay.js';
+import { Scene } from './graph/scene.js';
+import { SearchIndex } from './graph/search.js';
+import { textWidths } from './graph/textWidths.js';
+import { readPalette, watchTheme } from './graph/theme.js';
+import { type GraphViewState, readState, type SavedState } from './state.js';
+import { renderSummary } from './summaryView.js';
 
-declare function acquireVsCodeApi(): { postMessage(msg: WebviewMessage): void };
+declare function acquireVsCodeApi(): {
+  postMessage(msg: WebviewMessage): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+};
 
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
+/** Boxes that "expand all" may put in view before it asks for a narrower selection. */
+const EXPAND_ALL_LIMIT = 60_000;
+
+interface OpenGraph {
+  id: number;
+  hier: Hierarchy;
+  expanded: Set<number>;
+  layouts: Map<number, ContainerLayout>;
+  scene?: Scene;
+  search?: SearchIndex;
+  selected: number;
+  view?: View;
+  /** The view to restore once laid out (from saved state), else fit. */
+  pendingView?: View;
 }
 
-function table(header: string[], rows: string[][]): HTMLTableElement {
-  const t = el('table');
-  const head = t.createTHead().insertRow();
-  for (const h of header) head.appendChild(el('th', h));
-  const body = t.createTBody();
-  for (const r of rows) {
-    const tr = body.insertRow();
-    for (const c of r) tr.insertCell().textContent = c;
+class App {
+  private fileName = '';
+  private summary: ModelSummary | undefined;
+  private model: GraphModel | undefined;
+  private readonly graphs = new Map<number, OpenGraph>();
+  private current: OpenGraph | undefined;
+  private canvas: GraphCanvas | undefined;
+  private readonly layoutClient: LayoutClient;
+  private overlayKey: string | null = null;
+  private overlay: Overlay | undefined;
+  private hits: number[] = [];
+  private hitCursor = -1;
+  private panelOpen = true;
+  private saved: SavedState | undefined;
+  private received = 0;
+  private indexMs = 0;
+  private firstPaintPending = false;
+  private layoutSeq = 0;
+  private layoutsRunning = 0;
+  private saveTimer: number | undefined;
+  private lastTimings: RenderTimings | undefined;
+
+  // DOM
+  private readonly toolbar = el('div', undefined, 'toolbar');
+  private readonly crumbs = el('nav', undefined, 'crumbs');
+  private readonly searchInput = el('input');
+  private readonly searchCount = el('span', '', 'search-count');
+  private readonly overlaySelect = el('select');
+  private readonly panelToggle = button('Details', () => this.setPanel(!this.panelOpen), { cls: 'toggle' });
+  private readonly graphArea = el('div', undefined, 'graph-area');
+  private readonly status = el('div', 'Waiting for the graph…', 'status');
+  private readonly legend = el('div', undefined, 'legend');
+  private readonly panel = el('aside', undefined, 'panel');
+  private readonly details = el('section', undefined, 'details');
+  private readonly summaryEl = el('section', undefined, 'summary');
+  private readonly announcer = el('div', '', 'visually-hidden');
+
+  constructor() {
+    // Started at once, so that the worker has loaded ELK by the time the graph arrives.
+    this.layoutClient = new LayoutClient();
+    this.layoutClient.onProgress = (done, total) => {
+      this.status.textContent = `Laying out… ${Math.round((100 * done) / total)}%`;
+    };
+    window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+      // Before reading `data`: reading it is when the browser deserializes the message.
+      const arrived = performance.now();
+      const msg = event.data;
+      if (msg.type === 'graph') this.received = arrived;
+      this.receive(msg);
+    });
+    watchTheme(() => {
+      this.canvas?.setPalette(readPalette());
+      this.updateLegend();
+    });
   }
-  return t;
-}
 
-function renderSummary(fileName: string, s: ModelSummary): void {
-  app.replaceChildren();
-  app.appendChild(el('h1', fileName));
-  const facts: [string, string][] = [
-    ['IR version', String(s.irVersion)],
-    ['Producer', `${s.producer.name} ${s.producer.version}`.trim() || '(none)'],
-    ['Opsets', s.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')],
-    ['Nodes', String(s.nodeCount + s.subgraphNodeCount)],
-    ['Weights', `${s.initializers.count} tensors, ${formatBytes(s.initializers.bytes)}`],
-  ];
-  app.appendChild(table(['', ''], facts));
-  app.appendChild(el('h2', 'Inputs'));
-  app.appendChild(
-    table(
-      ['name', 'type', 'shape'],
-      s.inputs.map((v) => [v.name, v.type, formatShape(v.shape)]),
-    ),
-  );
-  app.appendChild(el('h2', 'Outputs'));
-  app.appendChild(
-    table(
-      ['name', 'type', 'shape'],
-      s.outputs.map((v) => [v.name, v.type, formatShape(v.shape)]),
-    ),
-  );
-  app.appendChild(el('h2', 'Operators'));
-  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]);
-  app.appendChild(
-    table(
-      ['op', 'count'],
-      ops.map(([op, n]) => [op, String(n)]),
-    ),
-  );
-  if (s.problems.length) {
-    app.appendChild(el('h2', 'Problems'));
-    app.appendChild(
-      table(
-        ['severity', 'problem'],
-        s.problems.map((p) => [p.severity, `${p.where}${p.message}`]),
-      ),
+  private receive(msg: HostMessage): void {
+    switch (msg.type) {
+      case 'summary':
+        this.fileName = msg.fileName;
+        this.summary = msg.summary;
+        this.saved = readState(vscode.getState(), msg.fileName);
+        this.buildShell();
+        renderSummarySection(this.summaryEl, msg.fileName, msg.summary);
+        break;
+      case 'graph':
+        performance.mark('emp:graph-received', { startTime: this.received });
+        this.fileName = msg.fileName;
+        this.saved ??= readState(vscode.getState(), msg.fileName);
+        this.buildShell();
+        this.setModel(msg.graph);
+        break;
+      case 'graphError':
+        this.buildShell();
+        this.status.textContent = `The graph could not be built: ${msg.message}`;
+        this.status.classList.add('error');
+        break;
+      case 'metrics':
+        this.addMetric(msg.graph, msg.metric, msg.values);
+        break;
+      case 'error':
+        app.replaceChildren(el('h1', msg.fileName), el('p', msg.message, 'error'));
+        break;
+      default:
+        assertNever(msg);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Shell
+
+  private shellBuilt = false;
+
+  private buildShell(): void {
+    if (this.shellBuilt) return;
+    this.shellBuilt = true;
+    this.toolbar.setAttribute('role', 'toolbar');
+    this.toolbar.setAttribute('aria-label', 'Graph tools');
+    this.crumbs.setAttribute('aria-label', 'Graphs');
+
+    const search = el('div', undefined, 'search');
+    this.searchInput.type = 'search';
+    this.searchInput.placeholder = 'Search name, op, tensor';
+    this.searchInput.setAttribute('aria-label', 'Search nodes by name, op type or tensor name');
+    this.searchInput.setAttribute('aria-keyshortcuts', 'Enter Shift+Enter F3');
+    this.searchCount.setAttribute('aria-live', 'polite');
+    let debounce: number | undefined;
+    this.searchInput.addEventListener('input', () => {
+      window.clearTimeout(debounce);
+      debounce = window.setTimeout(() => this.runSearch(), 120);
+    });
+    this.searchInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === 'F3') {
+        e.preventDefault();
+        window.clearTimeout(debounce);
+        if (this.hitsQuery !== this.searchInput.value) this.runSearch();
+        this.stepHit(e.shiftKey ? -1 : 1);
+      } else if (e.key === 'Escape') {
+        this.searchInput.value = '';
+        this.runSearch();
+        this.canvas?.canvas.focus();
+      }
+    });
+    search.append(
+      this.searchInput,
+      this.searchCount,
+      button('↑', () => this.stepHit(-1), { ariaLabel: 'Previous match' }),
+      button('↓', () => this.stepHit(1), { ariaLabel: 'Next match' }),
+    );
+
+    this.overlaySelect.setAttribute('aria-label', 'Colour nodes by');
+    this.overlaySelect.addEventListener('change', () => this.setOverlay(this.overlaySelect.value || null));
+
+    this.panelToggle.setAttribute('aria-controls', 'emp-panel');
+    this.panelToggle.setAttribute('aria-pressed', 'true');
+    this.toolbar.append(
+      this.crumbs,
+      search,
+      this.labelled('Colour', this.overlaySelect),
+      button('Expand all', () => this.expandAll(), { ariaLabel: 'Expand all scopes' }),
+      button('Collapse all', () => this.collapseAll(), { ariaLabel: 'Collapse all scopes' }),
+      button('Fit', () => this.canvas?.fit(), { ariaLabel: 'Fit the graph to the view' }),
+      this.panelToggle,
+    );
+
+    this.panel.id = 'emp-panel';
+    this.panel.setAttribute('aria-label', 'Details and model summary');
+    this.details.setAttribute('aria-label', 'Selection');
+    this.summaryEl.setAttribute('aria-label', 'Model summary');
+    this.panel.append(this.details, this.summaryEl);
+    this.status.setAttribute('role', 'status');
+    this.legend.setAttribute('aria-label', 'Overlay legend');
+    this.legend.hidden = true;
+    this.announcer.setAttribute('aria-live', 'polite');
+    this.graphArea.append(this.status, this.legend);
+
+    const body = el('div', undefined, 'body');
+    body.append(this.graphArea, this.panel);
+    app.replaceChildren(this.toolbar, body, this.announcer);
+    app.removeAttribute('aria-live');
+
+    if (this.saved) {
+      this.searchInput.value = this.saved.query;
+      this.setPanel(this.saved.panel);
+    }
+    document.addEventListener('keydown', (e) => {
+      if (
+        (e.key === 'f' && (e.ctrlKey || e.metaKey)) ||
+        (e.key === '/' && document.activeElement === this.canvas?.canvas)
+      ) {
+        e.preventDefault();
+        this.searchInput.focus();
+        this.searchInput.select();
+      } else if (e.key === 'F3') {
+        e.preventDefault();
+        this.stepHit(e.shiftKey ? -1 : 1);
+      }
+    });
+  }
+
+  private labelled(text: string, control: HTMLElement): HTMLLabelElement {
+    const l = el('label', undefined, 'labelled');
+    l.append(el('span', text), control);
+    return l;
+  }
+
+  private setPanel(open: boolean): void {
+    this.panelOpen = open;
+    this.panel.hidden = !open;
+    this.panelToggle.setAttribute('aria-pressed', String(open));
+    this.save();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Model and graphs
+
+  private setModel(model: GraphModel): void {
+    this.model = model;
+    this.graphs.clear();
+    this.refreshOverlayOptions();
+    if (!this.canvas) {
+      this.canvas = new GraphCanvas(this.graphArea, readPalette(), {
+        select: (item) => this.select(item, false),
+        activate: (item) => this.activate(item),
+        viewChanged: () => {
+          if (this.current && this.canvas) this.current.view = this.canvas.view;
+          this.save();
+        },
+      });
+      this.attachKeyboard(this.canvas.canvas);
+      this.graphArea.append(this.legend);
+    }
+    const saved = this.saved;
+    const start = saved && saved.graph < model.graphs.length ? saved.graph : 0;
+    if (saved?.overlay && model.metrics.some((m) => m.key === saved.overlay)) {
+      this.overlayKey = saved.overlay;
+      this.overlaySelect.value = saved.overlay;
+    }
+    this.firstPaintPending = true;
+    this.openGraph(start, true);
+  }
+
+  private graphState(id: number): OpenGraph {
+    let g = this.graphs.get(id);
+    if (g) return g;
+    const model = this.model as GraphModel;
+    const started = performance.now();
+    const palette = this.canvas?.palette ?? readPalette();
+    const hier = new Hierarchy(model.graphs[id], textWidths(palette.fontFamily));
+    const saved: GraphViewState | undefined = this.saved?.graphs[String(id)];
+    const valid = (i: number) => Number.isInteger(i) && i >= 0 && i < hier.kind.length;
+    const expanded = saved
+      ? new Set(saved.expanded.filter((i) => valid(i) && hier.isContainer(i)))
+      : hier.defaultExpansion();
+    g = {
+      id,
+      hier,
+      expanded,
+      layouts: new Map(),
+      selected: saved && valid(saved.selected) ? saved.selected : -1,
+      ...(saved?.view ? { pendingView: saved.view } : {}),
+    };
+    this.graphs.set(id, g);
+    this.indexMs = performance.now() - started;
+    performance.mark('emp:hierarchy-built');
+    return g;
+  }
+
+  private openGraph(id: number, first = false): void {
+    const g = this.graphState(id);
+    this.current = g;
+    if (!first) this.firstPaintPending = false;
+    this.renderCrumbs();
+    this.hits = [];
+    this.hitCursor = -1;
+    if (this.searchInput.value) this.runSearch(false);
+    else this.updateSearchCount();
+    void this.relayout();
+    this.save();
+  }
+
+  private renderCrumbs(): void {
+    const model = this.model as GraphModel;
+    const chain: { graph: number; label: string }[] = [];
+    for (let id: number | undefined = this.current?.id; id !== undefined; ) {
+      const g = model.graphs[id];
+      const label = g.parent
+        ? `${model.graphs[g.parent.graph].nodes[g.parent.node].name} › ${g.parent.attribute}`
+        : g.name || 'main graph';
+      chain.unshift({ graph: id, label });
+      id = g.parent?.graph;
+    }
+    this.crumbs.replaceChildren();
+    chain.forEach((c, i) => {
+      if (i) this.crumbs.append(el('span', '/', 'sep'));
+      const b = button(c.label, () => this.openGraph(c.graph), { cls: 'crumb' });
+      if (i === chain.length - 1) b.setAttribute('aria-current', 'page');
+      this.crumbs.append(b);
+    });
+  }
+
+  /** Lays out what is expanded now, then draws it; resolves when drawn (or replaced by a newer layout). */
+  private async relayout(): Promise<void> {
+    this.layoutsRunning++;
+    try {
+      await this.relayoutNow();
+    } finally {
+      this.layoutsRunning--;
+    }
+  }
+
+  private async relayoutNow(): Promise<void> {
+    const g = this.current;
+    const client = this.layoutClient;
+    if (!g || !client) return;
+    const seq = ++this.layoutSeq;
+    this.status.textContent = 'Laying out…';
+    this.status.hidden = false;
+    let result: Awaited<ReturnType<LayoutClient['layout']>>;
+    try {
+      result = await client.layout(`${this.fileName}#${g.id}`, g.hier, g.expanded);
+    } catch (err) {
+      this.status.textContent = `Layout failed: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    if (!result || seq !== this.layoutSeq || this.current !== g) return;
+    performance.mark('emp:layout-received');
+    g.layouts = result.layouts;
+    g.scene = new Scene(g.hier, g.expanded, g.layouts);
+    performance.mark('emp:scene-built');
+    const canvas = this.canvas as GraphCanvas;
+    canvas.setScene(g.scene);
+    canvas.selected = g.selected;
+    this.applyOverlay();
+    this.applyHits();
+    if (g.pendingView) {
+      canvas.setView(g.pendingView);
+      g.pendingView = undefined;
+    } else if (!g.view) canvas.initialView();
+    else canvas.setView(g.view);
+    this.updateStatus();
+    this.showDetails();
+    const first = this.firstPaintPending;
+    this.firstPaintPending = false;
+    const layoutMs = result.ms;
+    canvas.afterNextFrame(() => {
+      const timings: RenderTimings = {
+        indexMs: this.indexMs,
+        layoutMs,
+        paintMs: performance.now() - this.received,
+      };
+      if (first) performance.mark('emp:first-paint');
+      this.lastTimings = timings;
+      const scene = g.scene as Scene;
+      vscode.postMessage({
+        type: 'rendered',
+        graph: g.id,
+        items: scene.items.length - scene.frames,
+        opNodes: scene.opNodes,
+        first,
+        timings,
+      });
+    });
+  }
+
+  private updateStatus(): void {
+    const g = this.current;
+    const s = g?.scene;
+    if (!g || !s) return;
+    const total = g.hier.opCount[g.hier.root];
+    this.status.textContent = `${formatCount(s.opNodes)} of ${formatCount(total)} nodes shown, ${formatCount(s.items.length - s.frames)} boxes`;
+    (this.canvas as GraphCanvas).canvas.setAttribute(
+      'aria-label',
+      `Graph ${g.hier.graph.name || ''}: ${s.opNodes} of ${total} nodes shown. Arrow keys move the selection, ` +
+        'Enter expands or collapses a scope or opens a subgraph, plus and minus zoom, 0 fits the graph.',
     );
   }
+
+  private setExpanded(item: number, open: boolean): void {
+    const g = this.current;
+    if (!g?.hier.isContainer(item)) return;
+    if (open) g.expanded.add(item);
+    else {
+      g.expanded.delete(item);
+      // Collapsing hides what was inside: keep the selection on the container.
+      if (g.selected >= 0 && g.hier.ancestors(g.selected).includes(item)) g.selected = item;
+    }
+    void this.relayout();
+    this.save();
+  }
+
+  private expandAll(): void {
+    const g = this.current;
+    if (!g) return;
+    const all = g.hier.allContainers();
+    if (all.boxes > EXPAND_ALL_LIMIT) {
+      this.status.textContent = `Expanding everything would show ${formatCount(all.boxes)} boxes; expand scopes one at a time.`;
+      return;
+    }
+    g.expanded = all.expanded;
+    g.view = undefined;
+    void this.relayout();
+    this.save();
+  }
+
+  private collapseAll(): void {
+    const g = this.current;
+    if (!g) return;
+    g.expanded = new Set();
+    g.view = undefined;
+    if (g.selected >= 0 && g.hier.parent[g.selected] !== g.hier.root) g.selected = -1;
+    void this.relayout();
+    this.save();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Selection and keyboard
+
+  private select(item: number, reveal: boolean): void {
+    const g = this.current;
+    if (!g) return;
+    g.selected = item;
+    const canvas = this.canvas as GraphCanvas;
+    canvas.selected = item;
+    canvas.requestDraw();
+    if (reveal && item >= 0) {
+      const box = canvas.screenBox(item);
+      const { width, height } = canvas.size;
+      if (!box || box.x < 0 || box.y < 0 || box.x + box.w > width || box.y + box.h > height || box.h < 8) {
+        canvas.reveal(item);
+      }
+    }
+    this.showDetails();
+    if (item >= 0) {
+      const h = g.hier;
+      const what = h.isContainer(item)
+        ? `scope ${h.title[item]}, ${h.opCount[item]} nodes`
+        : `${h.title[item]} ${h.graph.nodes[item].name}`;
+      this.announcer.textContent = `Selected ${what}`;
+    }
+    this.save();
+  }
+
+  private showDetails(): void {
+    const g = this.current;
+    if (!g || !this.model) return;
+    renderDetails(this.details, this.model, g.hier, g.selected, g.expanded.has(g.selected), {
+      openGraph: (id) => this.openGraph(id),
+      toggle: (item) => this.setExpanded(item, !g.expanded.has(item)),
+    });
+  }
+
+  private activate(item: number): void {
+    const g = this.current;
+    if (!g || item < 0) return;
+    if (g.hier.isContainer(item)) {
+      g.selected = item;
+      this.setExpanded(item, !g.expanded.has(item));
+      return;
+    }
+    const sub = g.hier.graph.nodes[item]?.subgraphs?.[0];
+    if (sub) this.openGraph(sub.graph);
+  }
+
+  private attachKeyboard(target: HTMLCanvasElement): void {
+    target.addEventListener('keydown', (e) => {
+      const g = this.current;
+      const canvas = this.canvas;
+      if (!g || !canvas) return;
+      const s = g.scene;
+      const step = 80;
+      let handled = true;
+      const sel = g.selected;
+      switch (e.key) {
+        case '+':
+        case '=':
+          canvas.zoomAt(1.25);
+          break;
+        case '-':
+        case '_':
+          canvas.zoomAt(0.8);
+          break;
+        case '0':
+          canvas.fit();
+          break;
+        case 'Enter':
+        case ' ':
+          if (sel >= 0) this.activate(sel);
+          break;
+        case 'Escape':
+          this.select(-1, false);
+          break;
+        case 'Backspace': {
+          const parent = g.hier.graph.parent;
+          if (parent) this.openGraph(parent.graph);
+          break;
+        }
+        case 'ArrowUp':
+        case 'ArrowDown':
+        case 'ArrowLeft':
+        case 'ArrowRight': {
+          if (e.shiftKey || sel < 0 || !s) {
+            const d = { ArrowUp: [0, step], ArrowDown: [0, -step], ArrowLeft: [step, 0], ArrowRight: [-step, 0] }[
+              e.key
+            ];
+            canvas.panBy(d[0], d[1]);
+            if (sel < 0 && !e.shiftKey && s && s.items.length > s.frames) this.select(s.items[s.frames], true);
+            break;
+          }
+          const next = this.neighbour(sel, e.key);
+          if (next >= 0) this.select(next, true);
+          break;
+        }
+        default:
+          handled = false;
+      }
+      if (handled) e.preventDefault();
+    });
+  }
+
+  /** The item an arrow key moves to: producers up, consumers down, siblings left and right. */
+  private neighbour(item: number, key: string): number {
+    const g = this.current as OpenGraph;
+    const s = g.scene as Scene;
+    const k = s.indexOf[item];
+    if (k < 0) return -1;
+    if (key === 'ArrowUp' || key === 'ArrowDown') {
+      const up = key === 'ArrowUp';
+      let best = -1;
+      for (let e = 0; e < s.edgeCount; e++) {
+        const from = s.edgeEnds[2 * e];
+        const to = s.edgeEnds[2 * e + 1];
+        const other = up ? (to === k ? from : -1) : from === k ? to : -1;
+        if (other >= 0 && (best < 0 || s.x[other] < s.x[best])) best = other;
+      }
+      return best >= 0 ? s.items[best] : -1;
+    }
+    const siblings = g.hier.children[g.hier.parent[item]] ?? [];
+    const i = siblings.indexOf(item) + (key === 'ArrowLeft' ? -1 : 1);
+    return i >= 0 && i < siblings.length ? siblings[i] : -1;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Search
+
+  private hitsQuery = '';
+
+  private runSearch(moveToFirst = false): void {
+    const g = this.current;
+    if (!g) return;
+    const q = this.searchInput.value;
+    this.hitsQuery = q;
+    g.search ??= new SearchIndex(g.hier.graph);
+    this.hits = g.search.find(q);
+    this.hitCursor = -1;
+    this.applyHits();
+    this.updateSearchCount();
+    if (moveToFirst && this.hits.length) this.stepHit(1);
+    this.save();
+  }
+
+  private updateSearchCount(): void {
+    const q = this.searchInput.value.trim();
+    this.searchCount.textContent = !q
+      ? ''
+      : this.hits.length
+        ? `${this.hitCursor >= 0 ? this.hitCursor + 1 : 0} of ${formatCount(this.hits.length)}`
+        : 'no matches';
+  }
+
+  private applyHits(): void {
+    if (!this.canvas) return;
+    this.canvas.hits = new Set(this.hits);
+    this.canvas.requestDraw();
+  }
+
+  /** Moves to the next (or previous) hit: expands the scopes it is in, then selects and centres it. */
+  private stepHit(dir: 1 | -1): void {
+    const g = this.current;
+    if (!g || !this.hits.length) return;
+    this.hitCursor = (this.hitCursor + dir + this.hits.length) % this.hits.length;
+    this.updateSearchCount();
+    const node = this.hits[this.hitCursor];
+    const closed = g.hier.ancestors(node).filter((c) => !g.expanded.has(c));
+    g.selected = node;
+    if (closed.length) {
+      for (const c of closed) g.expanded.add(c);
+      void this.relayout().then(() => this.select(node, true));
+    } else this.select(node, true);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Overlays
+
+  private refreshOverlayOptions(): void {
+    const model = this.model;
+    if (!model) return;
+    const none = el('option', 'None');
+    none.value = '';
+    const options = [none];
+    for (const m of model.metrics) {
+      const o = el('option', m.label);
+      o.value = m.key;
+      options.push(o);
+    }
+    this.overlaySelect.replaceChildren(...options);
+    this.overlaySelect.value = this.overlayKey ?? '';
+  }
+
+  private setOverlay(key: string | null): void {
+    this.overlayKey = key;
+    this.applyOverlay();
+    this.save();
+  }
+
+  private applyOverlay(): void {
+    const g = this.current;
+    const canvas = this.canvas;
+    const model = this.model;
+    if (!g || !canvas || !model || !g.scene) return;
+    const index = model.metrics.findIndex((m) => m.key === this.overlayKey);
+    if (index < 0) {
+      this.overlay = undefined;
+    } else {
+      const metric = model.metrics[index];
+      const values = itemValues(
+        g.hier,
+        g.hier.graph.nodes.map((n) => n.metrics[index] ?? null),
+        metric,
+      );
+      this.overlay = buildOverlay(g.hier, metric, values, g.scene.items.slice(g.scene.frames));
+    }
+    canvas.setOverlay(this.overlay);
+    this.updateLegend();
+  }
+
+  private updateLegend(): void {
+    const o = this.overlay;
+    this.legend.replaceChildren();
+    this.legend.hidden = !o;
+    if (!o) return;
+    this.legend.append(el('div', o.metric.label, 'legend-title'));
+    if ('categories' in o.legend) {
+      const list = el('ul');
+      o.legend.categories.forEach((c, i) => {
+        const li = el('li');
+        const swatch = el('canvas', undefined, 'swatch');
+        swatch.width = 12;
+        swatch.height = 12;
+        const ctx = swatch.getContext('2d') as CanvasRenderingContext2D;
+        ctx.fillStyle = CATEGORY_COLORS[i % CATEGORY_COLORS.length];
+        ctx.fillRect(0, 0, 12, 12);
+        li.append(swatch, el('span', c));
+        list.append(li);
+      });
+      this.legend.append(list);
+    } else if (o.legend.max > 0 && o.metric.kind === 'numeric') {
+      const bar = el('canvas', undefined, 'ramp');
+      bar.width = 160;
+      bar.height = 10;
+      bar.setAttribute('aria-hidden', 'true');
+      const ctx = bar.getContext('2d') as CanvasRenderingContext2D;
+      for (let x = 0; x < 160; x++) {
+        ctx.fillStyle = rampColor(x / 159);
+        ctx.fillRect(x, 0, 1, 10);
+      }
+      const ends = el('div', undefined, 'ramp-ends');
+      ends.append(
+        el('span', formatMetric(o.legend.min, o.metric.unit)),
+        el('span', 'log scale', 'muted'),
+        el('span', formatMetric(o.legend.max, o.metric.unit)),
+      );
+      this.legend.append(bar, ends);
+    } else {
+      this.legend.append(el('div', 'no non-zero values in view', 'muted'));
+    }
+    this.legend.append(el('div', 'uncoloured: zero or unknown', 'muted'));
+  }
+
+  private addMetric(graph: number, metric: MetricInfo, values: (number | null)[]): void {
+    const model = this.model;
+    if (!model?.graphs[graph]) return;
+    let index = model.metrics.findIndex((m) => m.key === metric.key);
+    if (index < 0) {
+      index = model.metrics.length;
+      model.metrics.push(metric);
+    } else model.metrics[index] = metric;
+    for (const g of model.graphs) {
+      g.nodes.forEach((n, i) => {
+        while (n.metrics.length <= index) n.metrics.push(null);
+        n.metrics[index] = g.id === graph ? (values[i] ?? null) : n.metrics[index];
+      });
+    }
+    this.refreshOverlayOptions();
+    if (this.overlayKey === metric.key) this.applyOverlay();
+    this.showDetails();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // State
+
+  private save(): void {
+    window.clearTimeout(this.saveTimer);
+    this.saveTimer = window.setTimeout(() => {
+      const graphs: Record<string, GraphViewState> = {};
+      for (const [id, g] of this.graphs) {
+        graphs[String(id)] = {
+          expanded: [...g.expanded],
+          selected: g.selected,
+          ...(g.view ? { view: g.view } : {}),
+        };
+      }
+      const state: SavedState = {
+        version: 1,
+        fileName: this.fileName,
+        graph: this.current?.id ?? 0,
+        graphs: { ...(this.saved?.graphs ?? {}), ...graphs },
+        overlay: this.overlayKey,
+        panel: this.panelOpen,
+        query: this.searchInput.value,
+      };
+      vscode.setState(state);
+    }, 150);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Test hooks
+
+  /** Read-only views of the state for the browser tests and the UI benchmark (only when the page asks). */
+  debugApi(): Record<string, unknown> {
+    return {
+      stats: () => {
+        const g = this.current;
+        const s = g?.scene;
+        const c = this.canvas;
+        return {
+          graph: g?.id ?? -1,
+          boxes: s ? s.items.length - s.frames : 0,
+          frames: s?.frames ?? 0,
+          opNodes: s?.opNodes ?? 0,
+          edges: s?.edgeCount ?? 0,
+          totalOpNodes: g ? g.hier.opCount[g.hier.root] : 0,
+          view: c?.view,
+          selected: g?.selected ?? -1,
+          expanded: g ? [...g.expanded] : [],
+          timings: this.lastTimings,
+          hits: this.hits.length,
+          query: this.hitsQuery,
+          hitCursor: this.hitCursor,
+          overlay: this.overlayKey,
+          panel: this.panelOpen,
+          canvas: c?.size,
+        };
+      },
+      frameStats: () => ({
+        frameTimes: [...(this.canvas?.frameTimes ?? [])],
+        drawDurations: [...(this.canvas?.drawDurations ?? [])],
+      }),
+      itemOfNode: (name: string) => this.current?.hier.graph.nodes.findIndex((n) => n.name === name) ?? -1,
+      screenBox: (item: number) => this.canvas?.screenBox(item),
+      fillOf: (item: number) => this.overlay?.fill[item] ?? null,
+      expandAll: () => this.expandAll(),
+      collapseAll: () => this.collapseAll(),
+      layoutsDone: () => this.layoutClientIdle(),
+    };
+  }
+
+  /** Resolves once no layout is running and the last one has been drawn. */
+  private layoutClientIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.layoutsRunning === 0 && this.current?.scene && this.canvas) this.canvas.afterNextFrame(resolve);
+        else window.setTimeout(check, 20);
+      };
+      check();
+    });
+  }
 }
 
-window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
-  const msg = event.data;
-  switch (msg.type) {
-    case 'summary':
-      renderSummary(msg.fileName, msg.summary);
-      break;
-    case 'error':
-      app.replaceChildren(el('h1', msg.fileName), el('p', msg.message, 'error'));
-      break;
-  }
-});
+function renderSummarySection(into: HTMLElement, fileName: string, summary: ModelSummary): void {
+  renderSummary(into, fileName, summary);
+}
 
+const instance = new App();
+if ((globalThis as { __empTest?: boolean }).__empTest) {
+  (globalThis as { __emp?: unknown }).__emp = instance.debugApi();
+}
 vscode.postMessage({ type: 'ready' });

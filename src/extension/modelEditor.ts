@@ -1,19 +1,42 @@
 /**
  * The read-only custom editor for `.onnx` files. It reads the file through workspace.fs (local, remote and
- * virtual files alike), lets the engine parse and validate it once per document, and sends the webview a summary.
+ * virtual files alike), lets the engine parse and validate it once per document, and sends the webview a summary,
+ * then the graph with per-node costs (built once per document, when a webview first asks).
  */
 import * as vscode from 'vscode';
+import { analyzeModel } from '../core/analysis/cost.js';
 import { decodeModel, validateModel } from '../core/onnx/index.js';
+import type { Model } from '../core/onnx/ir.js';
+import { buildGraphModel, type GraphModel } from '../core/report/graphModel.js';
 import { type ModelSummary, summarizeModel } from '../core/report/summary.js';
 import { assertNever, type HostMessage, type WebviewMessage } from '../protocol.js';
+import { webviewHtml } from './webviewHtml.js';
 
 type Loaded = { ok: true; summary: ModelSummary } | { ok: false; message: string };
+type Built = { ok: true; graph: GraphModel } | { ok: false; message: string };
 
 class ModelDocument implements vscode.CustomDocument {
+  private graph: Built | undefined;
   constructor(
     readonly uri: vscode.Uri,
     readonly loaded: Loaded,
+    /** Kept (with the file bytes its tensors view) only until the graph model is built. */
+    private model: Model | undefined,
   ) {}
+
+  /** The graph model, built on first use and kept: shape inference and costs run once per document. */
+  graphModel(): Built {
+    if (!this.graph) {
+      if (!this.model) return { ok: false, message: this.loaded.ok ? 'the model is gone' : this.loaded.message };
+      try {
+        this.graph = { ok: true, graph: buildGraphModel(this.model, analyzeModel(this.model)) };
+      } catch (err) {
+        this.graph = { ok: false, message: err instanceof Error ? err.message : String(err) };
+      }
+      this.model = undefined;
+    }
+    return this.graph;
+  }
   dispose(): void {}
 }
 
@@ -35,9 +58,13 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       const bytes = await vscode.workspace.fs.readFile(uri);
       const model = decodeModel(bytes, { fileName: name });
       const summary = summarizeModel(model, validateModel(model), { path: name, bytes: bytes.length });
-      return new ModelDocument(uri, { ok: true, summary });
+      return new ModelDocument(uri, { ok: true, summary }, model);
     } catch (err) {
-      return new ModelDocument(uri, { ok: false, message: err instanceof Error ? err.message : String(err) });
+      return new ModelDocument(
+        uri,
+        { ok: false, message: err instanceof Error ? err.message : String(err) },
+        undefined,
+      );
     }
   }
 
@@ -54,37 +81,31 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
             ? { type: 'summary', fileName, summary: document.loaded.summary }
             : { type: 'error', fileName, message: document.loaded.message };
           void panel.webview.postMessage(reply);
+          if (!document.loaded.ok) break;
+          // After the summary is on its way: the analysis can take a while on big models.
+          setImmediate(() => {
+            const built = document.graphModel();
+            const next: HostMessage = built.ok
+              ? { type: 'graph', fileName, graph: built.graph }
+              : { type: 'graphError', fileName, message: built.message };
+            void panel.webview.postMessage(next);
+          });
           break;
         }
+        case 'rendered':
+          break;
         default:
-          assertNever(msg.type);
+          assertNever(msg);
       }
     });
   }
 
   private html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri): string {
-    const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource} data:`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Edge Model Profiler</title>
-</head>
-<body>
-<main id="app" aria-live="polite"><p>Loading model…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return webviewHtml({
+      cspSource: webview.cspSource,
+      nonce: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'webview.css')).toString(),
+    });
   }
 }

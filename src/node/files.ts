@@ -48,6 +48,18 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
   };
 }
 
+/** A small text file (a profile file, a settings file); errors name the file. */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    const stat = await fs.stat(path);
+    if (!stat.isFile()) throw new FileError(`${path}: not a regular file`);
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    throw new FileError(`${path}: ${describeFsError(err)}`);
+  }
+}
+
 function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return 'no such file';

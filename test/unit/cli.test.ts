@@ -264,3 +264,295 @@ test('large JSON output reaches a pipe complete', () => {
   assert.equal(parsed.layers.length, 20_000);
   assert.equal(parsed.layers[19_999].name, '/layer.19999/Relu');
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Targets: --target, --profiles, targets, check.
+
+/** The issue's example user profile: an STM32F746 board (Cortex-M7 at 216 MHz, 320 KB SRAM, 1 MB flash). */
+function f746Profiles(): string {
+  const file = join(dir, 'profiles.json');
+  writeFileSync(
+    file,
+    '// my boards\n[{ "id": "my-f746", "extends": "cortex-m7", "clockMHz": 216, "sramKB": 320, "flashKB": 1024 },\n' +
+      ' { "id": "tiny-board", "extends": "cortex-m4", "sramKB": 200 }]\n',
+  );
+  return file;
+}
+
+interface JsonLayer {
+  index: number;
+  latencyMs: number | null;
+  bound: string | null;
+  runsOn: string;
+  fusedInto?: number;
+  share: number | null;
+  macs: number | null;
+}
+
+test('targets lists the built-in profiles as text and JSON; --profiles adds user profiles', () => {
+  const text = run('targets');
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^id +kind +clock +int8 +float +SRAM +DRAM +flash +calibration +runtime\n/);
+  assert.match(text.stdout, /\ncortex-m7 +mcu +480 MHz .* uncalibrated +TFLite Micro/);
+  const json = run('targets', '--format', 'json');
+  assert.equal(json.code, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as { id: string; sramBytes: number | null; calibration: string }[];
+  assert.equal(rows.length, 17);
+  assert.ok(
+    ['cortex-m4', 'cortex-m7', 'coral-edgetpu', 'jetson-orin-nano', 'host-cpu'].every((id) =>
+      rows.some((r) => r.id === id),
+    ),
+    'issue ids listed',
+  );
+  const user = JSON.parse(run('targets', '--format', 'json', '--profiles', f746Profiles()).stdout) as typeof rows;
+  assert.equal(user.length, 19);
+  const f746 = user.find((r) => r.id === 'my-f746');
+  assert.equal(f746?.sramBytes, 320 * 1024);
+  assert.equal(f746?.calibration, 'uncalibrated');
+  assert.equal(run('targets', sample).code, 2, 'targets takes no MODEL');
+  assert.equal(run('targets', '--format', 'csv').code, 2);
+});
+
+test('profile --target adds latency, RAM, flash, fits, diagnostics and the arena to the JSON; layer sums add up', () => {
+  const r = run('profile', sample, '--target', 'cortex-m7', '--format', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout);
+  assert.equal(p.target.id, 'cortex-m7');
+  assert.equal(p.target.accuracy, 'estimate (uncalibrated)');
+  assert.deepEqual(p.target.calibration, { status: 'uncalibrated' });
+  assert.equal(p.totals.macs, 7_489_664, 'the cost totals are still there');
+  for (const k of ['latencyMs', 'peakRamBytes', 'flashBytes', 'ramCapacityBytes', 'flashCapacityBytes']) {
+    assert.equal(typeof p.totals[k], 'number', `totals.${k}`);
+  }
+  assert.deepEqual(p.totals.fits, { ram: true, flash: true });
+  assert.equal(p.totals.ramCapacityBytes, 1024 * 1024);
+  assert.equal(p.totals.flashBytes, p.totals.flash.weightBytes + p.totals.flash.runtimeCodeBytes);
+  assert.equal(p.totals.flash.weightBytes, 843_416, 'float32 weights in flash');
+  assert.equal(
+    p.totals.peakRamBytes,
+    p.totals.ram.arenaBytes + p.totals.ram.runtimeBytes + p.totals.ram.weightBytes,
+    'RAM parts add up',
+  );
+  assert.equal(p.arena.peakBytes, p.totals.ram.arenaBytes);
+  assert.ok(Array.isArray(p.arena.timeline) && p.arena.timeline.length > 0, 'arena timeline');
+  assert.ok(Array.isArray(p.diagnostics), 'diagnostics');
+  const layers = p.layers as JsonLayer[];
+  assert.equal(layers.length, 59);
+  for (const l of layers) {
+    for (const k of ['latencyMs', 'bound', 'runsOn', 'share']) assert.ok(k in l, `layer ${l.index}: ${k}`);
+  }
+  const sum = layers.reduce((s, l) => s + (l.latencyMs ?? 0), 0);
+  assert.ok(
+    Math.abs(sum + p.totals.perInferenceMs - p.totals.latencyMs) < 1e-9,
+    `${sum} + ${p.totals.perInferenceMs} = ${p.totals.latencyMs}`,
+  );
+  const shares = layers.reduce((s, l) => s + (l.share ?? 0), 0);
+  assert.ok(Math.abs(shares - 1) < 1e-9, `shares add up to 1: ${shares}`);
+  // Every Relu follows its Conv and fuses into it (TFLite fused activation).
+  const fused = layers.filter((l) => l.fusedInto !== undefined);
+  assert.equal(fused.length, 27);
+  assert.ok(
+    fused.every((l) => l.latencyMs === 0 && l.fusedInto === l.index - 1),
+    'fused layers cost nothing and point at their Conv',
+  );
+  assert.ok(
+    layers.filter((l) => l.fusedInto === undefined).every((l) => l.bound !== null && (l.latencyMs ?? 0) > 0),
+    'every executed layer has a bound and a latency',
+  );
+});
+
+test('profile --target prints the target, accuracy, totals against capacity and per-layer latency', () => {
+  const r = run('profile', sample, '--target', 'cortex-m7');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[0], /vww_96_float\.onnx: 59 layers/);
+  assert.match(lines[1], /^target: cortex-m7 — Arm Cortex-M7 .*; runtime TFLite Micro.*; estimate \(uncalibrated\)$/);
+  assert.match(
+    r.stdout,
+    /\nlatency: [\d.]+ ms \(layers [\d.]+ ms \+ 0\.01 ms per inference\); estimate \(uncalibrated\)\n/,
+  );
+  assert.match(r.stdout, /\nRAM \(sram\): [\d,]+ KB of 1,024 KB \(arena [\d,]+ KB \+ runtime [\d,]+ KB\): fits\n/);
+  assert.match(r.stdout, /\nflash: [\d,]+ KB of 2,048 KB \(weights 824 KB \+ runtime code [\d,]+ KB\): fits\n/);
+  assert.match(r.stdout, /\nfits cortex-m7: yes\n/);
+  const header = lines.find((l) => l.startsWith(' #'));
+  assert.match(
+    header ?? '',
+    /name +op +output shape +params +MACs +weight bytes +activation bytes +latency ms +share +bound +runs on$/,
+  );
+  assert.match(r.stdout, /\n 1 +\S+ +Relu .* fused into #0\n/);
+  assert.match(r.stdout, /\n 0 +\S+ +Conv .* [\d.]+ +[\d.]+% +compute\n/);
+
+  const csv = run('profile', sample, '--target', 'cortex-m4', '--format', 'csv');
+  assert.equal(csv.code, 0, csv.stderr);
+  const rows = csv.stdout.trimEnd().split('\n');
+  assert.equal(rows.length, 60);
+  assert.match(
+    rows[0],
+    /,folded,op_class,compute_dtype,runs_on,fused_into,compute_ms,memory_ms,overhead_ms,boundary_ms,latency_ms,share,bound,target,accuracy$/,
+  );
+  assert.match(
+    rows[1],
+    /,conv,float32,target,,[\d.]+,[\d.]+,[\d.]+,,[\d.]+,[\d.]+,compute,cortex-m4,estimate \(uncalibrated\)$/,
+  );
+  const md = run('profile', sample, '--target', 'coral-edgetpu', '--format', 'md', '--top', '3');
+  assert.equal(md.code, 0, md.stderr);
+  assert.match(md.stdout, /\| latency ms \| share \| bound \| runs on \|/);
+  assert.match(md.stdout, /host CPU \|/);
+  assert.match(md.stdout, /\n### Diagnostics\n\n- warning: /);
+  assert.match(
+    md.stdout,
+    /\n- warning: 30 layers compute in float32; coral-edgetpu runs int8\/uint8 only: runs on the host CPU/,
+  );
+});
+
+test('profile --target on the Edge TPU: a float model falls back to the host CPU, and says so', () => {
+  const p = JSON.parse(run('profile', sample, '--target', 'coral-edgetpu', '--format', 'json').stdout);
+  assert.ok(
+    (p.layers as JsonLayer[]).every((l) => l.runsOn === 'fallback'),
+    'everything on the host',
+  );
+  const codes = (p.diagnostics as { code: string; severity: string }[]).map((d) => d.code);
+  assert.ok(codes.includes('unsupported-dtype') && codes.includes('fallback-partition'), codes.join(', '));
+  const softmax = (p.diagnostics as { code: string; message: string; layerNames: string[] }[]).find((d) =>
+    d.message.startsWith('Softmax'),
+  );
+  assert.match(softmax?.message ?? '', /^Softmax not supported on coral-edgetpu: runs on the host CPU/);
+  assert.deepEqual(softmax?.layerNames, ['Identity']);
+});
+
+test('unknown --target exits 2 and lists the valid ids with a suggestion', () => {
+  const r = run('profile', sample, '--target', 'cortex-m77');
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /^edge-profile: --target: unknown target 'cortex-m77' \(did you mean 'cortex-m7'\?\); targets: jetson-nano, .*host-cpu\n$/,
+  );
+  assert.equal(run('check', sample, '--target', 'nope').code, 2);
+});
+
+test('check: exit 0 within budget, 1 with one line per violation, 2 for bad usage', () => {
+  const ok = run(
+    'check',
+    sample,
+    '--target',
+    'cortex-m7',
+    '--max-ram',
+    '512KB',
+    '--max-flash',
+    '1MB',
+    '--max-latency',
+    '100ms',
+  );
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(
+    ok.stdout,
+    /^ok: .*vww_96_float\.onnx on cortex-m7: latency [\d.]+ ms \(budget 100 ms\), RAM [\d,]+ KB of 1,024 KB \(budget 512 KB\), flash [\d,]+ KB of 2,048 KB \(budget 1 MB\) \(estimate, uncalibrated\)\n$/,
+  );
+
+  const over = run(
+    'check',
+    sample,
+    '--target',
+    'cortex-m4',
+    '--max-ram',
+    '128KB',
+    '--max-flash',
+    '0.5MB',
+    '--max-latency',
+    '0.2s',
+  );
+  assert.equal(over.code, 1, over.stderr);
+  const lines = over.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3, over.stdout);
+  assert.match(lines[0], /^RAM [\d,]+ KB > budget 128 KB \(estimate, uncalibrated\)$/);
+  assert.match(
+    lines[1],
+    /^flash [\d,]+ KB \(weights 824 KB \+ runtime code [\d,]+ KB\) > budget 512 KB \(estimate, uncalibrated\)$/,
+  );
+  assert.match(lines[2], /^latency [\d.]+ ms > budget 200 ms \(estimate, uncalibrated\)$/);
+
+  // No budgets: the target's own capacities still apply (user profile with 200 KB of SRAM).
+  const small = run('check', sample, '--target', 'tiny-board', '--profiles', f746Profiles());
+  assert.equal(small.code, 1, small.stdout + small.stderr);
+  assert.match(
+    small.stdout,
+    /^model needs [\d,]+ KB RAM \(arena [\d,]+ KB \+ runtime [\d,]+ KB; estimate, uncalibrated\), tiny-board has 200 KB\n$/,
+  );
+
+  for (const args of [
+    [],
+    ['--max-ram', '1MB'],
+    ['--target', 'cortex-m7', '--max-ram', 'lots'],
+    ['--target', 'cortex-m7', '--max-latency', '50'],
+    ['--target', 'cortex-m7', '--format', 'json'],
+    ['--target', 'cortex-m7', '--top', '3'],
+  ]) {
+    const r = run('check', sample, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
+    assert.match(r.stderr, /^edge-profile: /, args.join(' '));
+  }
+  assert.match(run('check', sample).stderr, /check: --target ID is required/);
+  assert.match(
+    run('check', sample, '--target', 'cortex-m7', '--max-ram', 'lots').stderr,
+    /--max-ram: 'lots' is not a size/,
+  );
+  assert.equal(run('profile', sample, '--max-ram', '1MB').code, 2, '--max-ram is an option of check');
+});
+
+test('check: a symbolic model has no latency to compare with --max-latency, and says why', () => {
+  const r = run('check', symbolicConv(), '--target', 'cortex-m7', '--max-latency', '50ms');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stdout,
+    /^latency n\/a .*1 layer has unknown cost \(shapes unknown: give symbolic dimensions a size with --dim or --input\); cannot check budget 50 ms\n$/,
+  );
+  const sized = run('check', symbolicConv(), '--target', 'cortex-m7', '--max-latency', '50ms', '--dim', 'batch=1');
+  assert.equal(sized.code, 0, sized.stdout);
+});
+
+test("--profiles: the issue's user profile extends cortex-m7 with its own clock, SRAM and flash", () => {
+  const profiles = f746Profiles();
+  const mine = JSON.parse(
+    run('profile', sample, '--target', 'my-f746', '--profiles', profiles, '--format', 'json').stdout,
+  );
+  const m7 = JSON.parse(run('profile', sample, '--target', 'cortex-m7', '--format', 'json').stdout);
+  assert.equal(mine.target.id, 'my-f746');
+  assert.equal(mine.target.name, 'my-f746 (based on Arm Cortex-M7 (STM32H743-class, 480 MHz))');
+  assert.equal(mine.totals.ramCapacityBytes, 320 * 1024);
+  assert.equal(mine.totals.flashCapacityBytes, 1024 * 1024);
+  assert.deepEqual(mine.totals.fits, { ram: true, flash: true });
+  // Compute-bound layers scale with the clock: 480 / 216.
+  const ratio = mine.layers[0].computeMs / m7.layers[0].computeMs;
+  assert.ok(Math.abs(ratio - 480 / 216) < 1e-9, `compute ratio ${ratio}`);
+  assert.ok(mine.totals.latencyMs > 2 * m7.totals.latencyMs, 'slower clock, longer latency');
+  const check = run('check', sample, '--target', 'my-f746', '--profiles', profiles, '--max-latency', '50ms');
+  assert.equal(check.code, 1);
+  assert.match(check.stdout, /^latency [\d.]+ ms > budget 50 ms \(estimate, uncalibrated\)\n$/);
+});
+
+test('--profiles with a bad file exits 2 and names the file and the field', () => {
+  const bad = join(dir, 'bad-profiles.json');
+  writeFileSync(bad, '{ "id": "my-f746", "extends": "cortex-m7", "memory": { "sram": { "bytes": "lots" } } }');
+  for (const args of [
+    ['profile', sample, '--target', 'my-f746', '--profiles', bad],
+    ['check', sample, '--target', 'my-f746', '--profiles', bad],
+    ['targets', '--profiles', bad],
+  ]) {
+    const r = run(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /^edge-profile: .*bad-profiles\.json: my-f746\.memory\.sram\.bytes: expected a positive number, got "lots"\n$/,
+    );
+  }
+  const syntax = join(dir, 'syntax.json');
+  writeFileSync(syntax, '{ "id": "x",\n  "extends": }');
+  const s = run('targets', '--profiles', syntax);
+  assert.equal(s.code, 2);
+  assert.match(s.stderr, /syntax\.json:2:\d+: invalid JSON/);
+  const missing = run('targets', '--profiles', join(dir, 'nope.json'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.json: no such file/);
+});

@@ -5,6 +5,34 @@ import type { Tensor } from '../onnx/ir.js';
 import { elementCount, fromLittleEndian } from '../onnx/tensor.js';
 import { type ConstValue, MAX_FOLD_ELEMENTS } from './facts.js';
 
+/** Element types whose raw little-endian data always decodes to one number per element. */
+const deferrable: ReadonlySet<number> = new Set([
+  DataType.FLOAT,
+  DataType.DOUBLE,
+  DataType.FLOAT16,
+  DataType.BFLOAT16,
+  DataType.INT8,
+  DataType.UINT8,
+  DataType.INT16,
+  DataType.UINT16,
+  DataType.INT32,
+  DataType.UINT32,
+  DataType.INT64,
+  DataType.UINT64,
+  DataType.BOOL,
+]);
+
+/**
+ * constValueOf(t), or 'deferred' for raw data of a plain numeric type when it has a value (there, whether it has one
+ * depends on sizes only): the caller may then leave calling constValueOf until the value is read.
+ */
+export function deferredConstValue(t: Tensor): ConstValue | 'deferred' | undefined {
+  if (t.data.kind !== 'raw' || !deferrable.has(t.dataType)) return constValueOf(t);
+  const n = elementCount(t.dims);
+  if (Number.isNaN(n) || n > MAX_FOLD_ELEMENTS || t.data.bytes.length !== storageBytes(t.dataType, n)) return undefined;
+  return 'deferred';
+}
+
 /** Decodes a small numeric tensor for folding; undefined for external, large, string or complex tensors. */
 export function constValueOf(t: Tensor): ConstValue | undefined {
   const n = elementCount(t.dims);

@@ -34,13 +34,13 @@
  */
 
 import { DataType, dataTypeName, storageBytes } from '../onnx/dtype.js';
-import type { Dim, Graph, Model, Node, Tensor } from '../onnx/ir.js';
-import { normalizeDomain } from '../onnx/ir.js';
+import type { Attribute, Dim, Graph, Model, Node, Tensor } from '../onnx/ir.js';
+import { initializedInputs, normalizeDomain } from '../onnx/ir.js';
 import { elementCount, tensorByteSize } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
 import { opKey } from '../report/summary.js';
 import type { FactOrigin, ValueFacts } from './facts.js';
-import { type InferOptions, type InferWarning, inferShapes } from './infer.js';
+import { type InferenceWalk, type InferOptions, type InferWarning, inferShapes } from './infer.js';
 import { type CostContext, knownShape, MissingShape, type OpCost, opCosts, UnsupportedVariant } from './opCosts.js';
 
 export interface ProfileOptions extends InferOptions {
@@ -198,6 +198,8 @@ interface Source {
   dtype: number;
   elements: number;
   bytes: number;
+  /** Set once its parameters are counted (at the first node that reads it). */
+  counted?: boolean;
 }
 
 /** Constant values by name: the stored tensors each is made of; null marks a run-time value (shadowing). */
@@ -290,35 +292,137 @@ function constantSource(node: Node, name: string): Source | undefined {
 /** Node indices in an order where producers come first (the given order when it already is one, or on a cycle). */
 function executionOrder(nodes: Node[]): number[] {
   const producer = new Map<string, number>();
-  nodes.forEach((n, i) => {
-    for (const o of n.outputs) if (o) producer.set(o, i);
-  });
+  for (let i = 0; i < nodes.length; i++) {
+    for (const o of nodes[i].outputs) if (o) producer.set(o, i);
+  }
+  const identity = () => Array.from({ length: nodes.length }, (_, i) => i);
+  let sorted = true;
+  for (let i = 0; i < nodes.length && sorted; i++) {
+    for (const input of nodes[i].inputs) {
+      const p = producer.get(input);
+      if (p !== undefined && p > i) sorted = false;
+    }
+  }
+  if (sorted) return identity();
   const users: number[][] = nodes.map(() => []);
   const indegree = new Int32Array(nodes.length);
-  let sorted = true;
   nodes.forEach((n, i) => {
     for (const input of n.inputs) {
       const p = producer.get(input);
       if (p === undefined || p === i) continue;
-      if (p > i) sorted = false;
       indegree[i]++;
       users[p].push(i);
     }
   });
-  if (sorted) return nodes.map((_, i) => i);
   const queue: number[] = [];
   indegree.forEach((d, i) => {
     if (d === 0) queue.push(i);
   });
   for (let q = 0; q < queue.length; q++) for (const u of users[queue[q]]) if (--indegree[u] === 0) queue.push(u);
-  return queue.length === nodes.length ? queue : nodes.map((_, i) => i);
+  return queue.length === nodes.length ? queue : identity();
 }
+
+/** Scopes nested deeper than this are joined into the last one, so a hostile name cannot make a tree of any depth. */
+const MAX_SCOPE_DEPTH = 64;
 
 /** Name scopes of a node name: '/'-separated segments except the last; only the first of ';'-joined names. */
 export function nameScopes(name: string): string[] {
-  const first = name.split(';')[0];
-  const parts = first.split('/').filter((p) => p !== '');
-  return parts.slice(0, -1);
+  const semi = name.indexOf(';');
+  const parts = (semi < 0 ? name : name.slice(0, semi)).split('/');
+  const scopes: string[] = [];
+  for (const p of parts) if (p !== '') scopes.push(p);
+  scopes.pop();
+  if (scopes.length > MAX_SCOPE_DEPTH) {
+    scopes.push(scopes.splice(MAX_SCOPE_DEPTH - 1).join('/'));
+  }
+  // Exactly sized: every layer keeps its list (an array grown by push keeps spare room).
+  return scopes.slice();
+}
+
+/** The stored tensors each named value is made of; undefined for a run-time value or an omitted input (''). */
+function staticsOf(names: readonly string[], statics: StaticScope): (Source[] | undefined)[] {
+  const out = new Array<Source[] | undefined>(names.length);
+  for (let i = 0; i < names.length; i++) out[i] = names[i] === '' ? undefined : statics.get(names[i]);
+  return out;
+}
+
+/** The stored tensors of several values, each once, in order of first appearance. */
+function uniqueSources(lists: readonly (Source[] | undefined)[]): Source[] {
+  const out: Source[] = [];
+  let seen: Set<Source> | undefined;
+  for (const sources of lists) {
+    if (!sources) continue;
+    for (const s of sources) {
+      if (seen) {
+        if (seen.has(s)) continue;
+        seen.add(s);
+      } else if (out.includes(s)) {
+        continue;
+      } else if (out.length >= 16) {
+        // Long lists (a folded Concat of many constants): a set instead of scanning the list.
+        seen = new Set(out);
+        seen.add(s);
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** What a cost rule sees of one node: shapes that must be known, attributes. One object per node. */
+class NodeCostContext implements CostContext {
+  constructor(
+    readonly node: Node,
+    readonly inputCount: number,
+    private readonly lookup: (name: string) => ValueFacts | undefined,
+    /** The facts of the node's outputs, by output index (already looked up). */
+    private readonly outputFacts: readonly (ValueFacts | undefined)[],
+  ) {}
+  private shapeOf(name: string | undefined, facts?: ValueFacts): number[] {
+    if (!name) throw new MissingShape('(omitted)', 'unknown');
+    const f = facts ?? this.lookup(name);
+    const s = knownShape(name, f?.kind === 'tensor' ? f.shape : undefined);
+    if (s instanceof MissingShape) throw s;
+    return s;
+  }
+  has(i: number): boolean {
+    return i < this.node.inputs.length && this.node.inputs[i] !== '';
+  }
+  inShape(i: number): number[] {
+    return this.shapeOf(this.node.inputs[i]);
+  }
+  outShape(i: number): number[] {
+    return this.shapeOf(this.node.outputs[i], this.outputFacts[i]);
+  }
+  inElems(i: number): number {
+    return product(this.shapeOf(this.node.inputs[i]));
+  }
+  outElems(i: number): number {
+    return product(this.shapeOf(this.node.outputs[i], this.outputFacts[i]));
+  }
+  attr(name: string): Attribute | undefined {
+    const attrs = this.node.attributes;
+    for (let i = 0; i < attrs.length; i++) if (attrs[i].name === name) return attrs[i];
+    return undefined;
+  }
+  int(name: string, fallback: number): number {
+    const a = this.attr(name);
+    return (a?.type === 'int' ? Number(a.value) : a?.type === 'float' ? a.value : undefined) ?? fallback;
+  }
+  ints(name: string): number[] | undefined {
+    const a = this.attr(name);
+    return a?.type === 'ints' ? a.value.map(Number) : a?.type === 'int' ? [Number(a.value)] : undefined;
+  }
+  string(name: string, fallback: string): string {
+    const a = this.attr(name);
+    return a?.type === 'string' ? a.value : fallback;
+  }
+}
+
+function product(xs: readonly number[]): number {
+  let p = 1;
+  for (let i = 0; i < xs.length; i++) p *= xs[i];
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -353,7 +457,8 @@ function emptyTotals(): CostTotals {
 const summable: Summable[] = ['macs', 'flops', 'activationBytes', 'inputBytes', 'memoryBytes'];
 
 function addByDtype(into: Record<string, DtypeCount>, from: Record<string, DtypeCount>): void {
-  for (const [k, v] of Object.entries(from)) {
+  for (const k in from) {
+    const v = from[k];
     const t = into[k] ?? { params: 0, bytes: 0 };
     t.params += v.params;
     t.bytes += v.bytes;
@@ -368,11 +473,19 @@ function addLayer(t: CostTotals, l: LayerCost): void {
   t.weightBytes += l.weightBytes;
   t.weightBytesRead += l.weightBytesRead;
   addByDtype(t.paramsByDtype, l.paramsByDtype);
-  for (const k of summable) {
-    const v = l[k];
-    if (v === null) t.unknownLayers[k]++;
-    else t.known[k] += v;
-  }
+  // The summable fields one by one (a loop over their names makes every access a keyed lookup).
+  const known = t.known;
+  const unknown = t.unknownLayers;
+  if (l.macs === null) unknown.macs++;
+  else known.macs += l.macs;
+  if (l.flops === null) unknown.flops++;
+  else known.flops += l.flops;
+  if (l.activationBytes === null) unknown.activationBytes++;
+  else known.activationBytes += l.activationBytes;
+  if (l.inputBytes === null) unknown.inputBytes++;
+  else known.inputBytes += l.inputBytes;
+  if (l.memoryBytes === null) unknown.memoryBytes++;
+  else known.memoryBytes += l.memoryBytes;
 }
 
 /** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
@@ -394,38 +507,53 @@ function buildScopes(layers: LayerCost[]): ScopeCost {
     path: string;
     layerIndices: number[];
     totals: CostTotals;
-    children: Map<string, Building>;
+    /** Created with the first child. */
+    children?: Map<string, Building>;
   }
-  const make = (name: string, path: string): Building => ({
-    name,
-    path,
-    layerIndices: [],
-    totals: emptyTotals(),
-    children: new Map(),
-  });
+  const make = (name: string, path: string): Building => ({ name, path, layerIndices: [], totals: emptyTotals() });
   const root = make('', '');
-  layers.forEach((l, i) => {
-    let at = root;
-    addLayer(at.totals, l);
-    for (const s of l.scope) {
-      let child = at.children.get(s);
+  // The scopes the previous layer sat in, root first: consecutive layers mostly share them, so only the part of
+  // a layer's scope list that differs from the previous one is looked up.
+  const chain: Building[] = [root];
+  let previous: string[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const scope = l.scope;
+    let shared = 0;
+    while (shared < scope.length && shared < previous.length && scope[shared] === previous[shared]) shared++;
+    chain.length = shared + 1;
+    let at = chain[shared];
+    for (let j = shared; j < scope.length; j++) {
+      const s = scope[j];
+      let child = at.children?.get(s);
       if (!child) {
-        child = make(s, at.path ? `${at.path}/${s}` : s);
+        // join, not a template: a flat string (a concatenation would be flattened again by every JSON.stringify).
+        child = make(s, at.path ? [at.path, s].join('/') : s);
+        at.children ??= new Map();
         at.children.set(s, child);
       }
+      chain.push(child);
       at = child;
-      addLayer(at.totals, l);
     }
+    previous = scope;
+    for (const b of chain) addLayer(b.totals, l);
     at.layerIndices.push(i);
-  });
+  }
   const done = (b: Building): ScopeCost => ({
     name: b.name,
     path: b.path,
     totals: finishTotals(b.totals),
-    layerIndices: b.layerIndices,
-    children: [...b.children.values()].map(done),
+    layerIndices: b.layerIndices.slice(), // exactly sized (an array grown by push keeps spare room)
+    children: b.children ? [...b.children.values()].map(done) : [],
   });
   return done(root);
+}
+
+/** A deep copy of totals. */
+function copyTotals(t: CostTotals): CostTotals {
+  const paramsByDtype: Record<string, DtypeCount> = {};
+  for (const k in t.paramsByDtype) paramsByDtype[k] = { ...t.paramsByDtype[k] };
+  return { ...t, paramsByDtype, known: { ...t.known }, unknownLayers: { ...t.unknownLayers } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -469,7 +597,9 @@ export function analyzeModel(
   model: Model,
   options: ProfileOptions = {},
 ): { profile: ModelProfile; facts: Map<string, ValueFacts> } {
-  const inference = inferShapes(model, options);
+  const walk: InferenceWalk = { orders: new Map() };
+  const inference = inferShapes(model, options, walk);
+  const orders = walk.orders;
   const mainFacts = inference.values;
   if (options.measured) {
     for (const [name, f] of options.measured) {
@@ -482,7 +612,6 @@ export function analyzeModel(
     }
   }
   const functions = new Set(model.functions.map((f) => `${normalizeDomain(f.domain)}\u0000${f.name}`));
-  const counted = new Set<Source>();
   const problems: Problems = {
     symbolic: new Map(),
     unknownShape: new Map(),
@@ -499,9 +628,13 @@ export function analyzeModel(
     parentStatics: StaticScope | undefined,
   ): LayerCost[] => {
     const statics = new StaticScope(parentStatics);
-    const initNames = new Set(g.initializers.map((t) => t.name));
-    for (const v of g.inputs) if (!initNames.has(v.name)) statics.local.set(v.name, null);
+    // Inputs are run-time values, unless an initializer of the same name (IR < 4) gives them a default: set after.
+    for (const v of g.inputs) statics.local.set(v.name, null);
     for (const t of g.initializers) statics.local.set(t.name, [tensorSource(t)]);
+    // Node outputs are marked run-time so that they shadow a constant of the same name in an enclosing graph or
+    // defined earlier in this one; in a main graph that defines every value once, an unknown name reads as
+    // run-time already.
+    const markRunTime = parentStatics !== undefined || !walk.mainGraphInOrder;
     for (const s of g.sparseInitializers) {
       // Stored as non-zero values plus their indices.
       const values = tensorSource(s.values);
@@ -509,20 +642,31 @@ export function analyzeModel(
       statics.local.set(s.values.name, [{ ...values, bytes: values.bytes + indices.bytes }]);
     }
 
-    const layers: LayerCost[] = new Array(g.nodes.length);
-    for (const index of executionOrder(g.nodes)) {
-      const node = g.nodes[index];
+    const nodes = g.nodes;
+    const layers: LayerCost[] = new Array(nodes.length);
+    const order = orders.get(g) ?? executionOrder(nodes);
+    for (let j = 0; j < order.length; j++) {
+      const index = order[j];
+      const node = nodes[index];
       const label = nodeLabel(node, index);
       const key = opKey(node.domain, node.opType);
       const std = normalizeDomain(node.domain) === '';
-      const present = node.inputs.filter((n) => n !== '');
-      const hasGraphs = node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs');
+      const inputs = node.inputs;
+      let presentCount = 0;
+      for (const n of inputs) if (n !== '') presentCount++;
+      let hasGraphs = false;
+      for (const a of node.attributes) if (a.type === 'graph' || a.type === 'graphs') hasGraphs = true;
+      // Facts of the outputs, looked up once (the summaries and the cost rule both read them).
+      const outputFacts = node.outputs.map((o) => (o === '' ? undefined : lookup(o)));
+      const outputs = node.outputs.includes('')
+        ? node.outputs.flatMap((o, k) => (o === '' ? [] : [tensorSummary(o, outputFacts[k])]))
+        : node.outputs.map((o, k) => tensorSummary(o, outputFacts[k]));
       const layer: LayerCost = {
         index,
         name: label,
         opType: key,
         scope: nameScopes(node.name),
-        outputs: node.outputs.filter((o) => o !== '').map((o) => tensorSummary(o, lookup(o))),
+        outputs,
         params: 0,
         weightBytes: 0,
         paramsByDtype: {},
@@ -543,18 +687,16 @@ export function analyzeModel(
         const out = node.outputs[0] ?? label;
         const s = constantSource(node, out);
         folded = s ? [s] : [];
-      } else if (
-        !hasGraphs &&
-        present.length > 0 &&
-        !(std && nondeterministic.has(node.opType)) &&
-        present.every((n) => statics.get(n) !== undefined)
-      ) {
-        if (std && node.opType === 'ConstantOfShape') {
-          folded = [generatedSource(node, lookup)];
-        } else if (std && shapeQueries.has(node.opType)) {
-          folded = [];
-        } else {
-          folded = [...new Set(present.flatMap((n) => statics.get(n) ?? []))];
+      } else if (!hasGraphs && presentCount > 0 && !(std && nondeterministic.has(node.opType))) {
+        const inputSources = staticsOf(inputs, statics);
+        if (inputs.every((n, i) => n === '' || inputSources[i] !== undefined)) {
+          if (std && node.opType === 'ConstantOfShape') {
+            folded = [generatedSource(node, lookup)];
+          } else if (std && shapeQueries.has(node.opType)) {
+            folded = [];
+          } else {
+            folded = uniqueSources(inputSources);
+          }
         }
       }
       if (folded) {
@@ -562,38 +704,43 @@ export function analyzeModel(
         for (const o of node.outputs) if (o) statics.local.set(o, folded);
         continue;
       }
-      for (const o of node.outputs) if (o) statics.local.set(o, null);
+      if (markRunTime) for (const o of node.outputs) if (o) statics.local.set(o, null);
+      // Looked up after the outputs are set: a node that reads its own output (invalid) sees it as run-time.
+      const inputSources = staticsOf(inputs, statics);
 
       // Weights read, and counted where first read.
-      const sources = [...new Set(present.flatMap((n) => statics.get(n) ?? []))];
-      for (const s of sources) {
+      let weights: string[] | undefined;
+      for (const s of uniqueSources(inputSources)) {
         layer.weightBytesRead += s.bytes;
-        if (counted.has(s)) continue;
-        counted.add(s);
+        if (s.counted) continue;
+        s.counted = true;
         layer.params += s.elements;
         layer.weightBytes += s.bytes;
-        layer.weights.push(s.name);
+        weights ??= [];
+        weights.push(s.name);
         const k = dataTypeName(s.dtype);
         const d = layer.paramsByDtype[k] ?? { params: 0, bytes: 0 };
         d.params += s.elements;
         d.bytes += s.bytes;
         layer.paramsByDtype[k] = d;
       }
+      if (weights) layer.weights = weights.slice();
 
-      // Activation bytes in and out.
+      // Activation bytes in and out (each input value once).
       let inputBytes: number | null = 0;
-      for (const n of new Set(present)) {
-        if (statics.get(n) !== undefined) continue;
+      for (let i = 0; i < inputs.length; i++) {
+        const n = inputs[i];
+        if (n === '' || inputSources[i] !== undefined || inputs.indexOf(n) < i) continue;
         const b = bytesOf(lookup(n));
         inputBytes = b === null || inputBytes === null ? null : inputBytes + b;
       }
       layer.inputBytes = inputBytes;
       let outBytes: number | null = 0;
-      for (const o of layer.outputs) outBytes = o.bytes === null || outBytes === null ? null : outBytes + o.bytes;
+      for (const o of outputs) outBytes = o.bytes === null || outBytes === null ? null : outBytes + o.bytes;
       layer.activationBytes = outBytes;
 
       // MACs and FLOPs.
-      const cost = nodeCost(node, key, label, lookup, layer);
+      const cost = nodeCost(node, key, label, lookup, layer, presentCount, outputFacts);
       layer.macs = cost?.macs ?? null;
       layer.flops = cost?.flops ?? null;
 
@@ -633,6 +780,8 @@ export function analyzeModel(
     label: string,
     lookup: (name: string) => ValueFacts | undefined,
     layer: LayerCost,
+    inputCount: number,
+    outputFacts: readonly (ValueFacts | undefined)[],
   ): OpCost | undefined => {
     const rule = opCosts[key];
     if (!rule || !Object.hasOwn(opCosts, key)) {
@@ -641,37 +790,7 @@ export function analyzeModel(
       layer.unknownReason = isFunction ? `model-local function ${key} is not costed` : `no cost rule for ${key}`;
       return undefined;
     }
-    const shapeOf = (name: string | undefined): number[] => {
-      if (!name) throw new MissingShape('(omitted)', 'unknown');
-      const f = lookup(name);
-      const s = knownShape(name, f?.kind === 'tensor' ? f.shape : undefined);
-      if (s instanceof MissingShape) throw s;
-      return s;
-    };
-    const attr = (name: string) => node.attributes.find((a) => a.name === name);
-    const num = (name: string): number | undefined => {
-      const a = attr(name);
-      return a?.type === 'int' ? Number(a.value) : a?.type === 'float' ? a.value : undefined;
-    };
-    const ctx: CostContext = {
-      node,
-      has: (i) => i < node.inputs.length && node.inputs[i] !== '',
-      inputCount: node.inputs.filter((n) => n !== '').length,
-      inShape: (i) => shapeOf(node.inputs[i]),
-      outShape: (i) => shapeOf(node.outputs[i]),
-      inElems: (i) => shapeOf(node.inputs[i]).reduce((a, b) => a * b, 1),
-      outElems: (i) => shapeOf(node.outputs[i]).reduce((a, b) => a * b, 1),
-      attr,
-      int: (name, fallback) => num(name) ?? fallback,
-      ints: (name) => {
-        const a = attr(name);
-        return a?.type === 'ints' ? a.value.map(Number) : a?.type === 'int' ? [Number(a.value)] : undefined;
-      },
-      string: (name, fallback) => {
-        const a = attr(name);
-        return a?.type === 'string' ? a.value : fallback;
-      },
-    };
+    const ctx = new NodeCostContext(node, inputCount, lookup, outputFacts);
     try {
       return rule(ctx);
     } catch (err) {
@@ -743,9 +862,11 @@ export function analyzeModel(
     problems.subgraphs.push(`${label} (${node.opType})`);
   };
   const layers = costGraph(model.graph, (name) => mainFacts.get(name), undefined);
-  const totals = totalsOf(layers);
+  const scopes = buildScopes(layers);
+  // The root scope's totals are the model's: every layer added in the same order (a copy, not shared).
+  const totals = copyTotals(scopes.totals);
 
-  const initNames = new Set(model.graph.initializers.map((t) => t.name));
+  const initNames = initializedInputs(model.graph);
   const info: ModelCostInfo = {
     graphName: model.graph.name,
     irVersion: model.irVersion,
@@ -763,7 +884,7 @@ export function analyzeModel(
     model: info,
     totals,
     layers,
-    scopes: buildScopes(layers),
+    scopes,
     warnings: [...problemWarnings(problems), ...inferenceWarnings(inference.warnings)],
   };
   return { profile, facts: mainFacts };

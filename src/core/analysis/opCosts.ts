@@ -71,7 +71,11 @@ export function dimSymbols(d: Dim): string[] {
 
 /** The shape as numbers, or a MissingShape describing why not. */
 export function knownShape(value: string, shape: readonly Dim[] | undefined): number[] | MissingShape {
-  if (!shape || shape.some((d) => d === null)) return new MissingShape(value, 'unknown');
+  if (!shape) return new MissingShape(value, 'unknown');
+  let numeric = true;
+  for (let i = 0; i < shape.length && numeric; i++) numeric = typeof shape[i] === 'number';
+  if (numeric) return shape as number[];
+  if (shape.some((d) => d === null)) return new MissingShape(value, 'unknown');
   const symbols = shape.flatMap(dimSymbols).filter((s, i, all) => all.indexOf(s) === i);
   if (symbols.length) return new MissingShape(value, 'symbolic', symbols);
   return shape as number[];

@@ -46,11 +46,8 @@ export interface RuleEntry {
   infer: ShapeRule;
 }
 
-const rules = new Map<string, RuleEntry[]>();
-
-function key(domain: string, opType: string): string {
-  return `${normalizeDomain(domain)}\u0000${opType}`;
-}
+/** Rules by normalized domain, then op type; each list sorted by `since`, highest first. */
+const rules = new Map<string, Map<string, RuleEntry[]>>();
 
 /**
  * Registers rules. `opTypes` may list several operators sharing one rule; `since` defaults to 1.
@@ -61,23 +58,31 @@ export function defineRules(
 ): void {
   for (const e of entries) {
     for (const opType of Array.isArray(e.ops) ? e.ops : [e.ops]) {
-      const k = key(e.domain ?? '', opType);
-      const list = rules.get(k) ?? [];
+      const d = normalizeDomain(e.domain ?? '');
+      let byOp = rules.get(d);
+      if (!byOp) {
+        byOp = new Map();
+        rules.set(d, byOp);
+      }
+      const list = byOp.get(opType) ?? [];
       list.push({ domain: e.domain ?? '', opType, since: e.since ?? 1, infer: e.infer });
       list.sort((a, b) => b.since - a.since);
-      rules.set(k, list);
+      byOp.set(opType, list);
     }
   }
 }
 
 /** The rule for an operator at an opset version, or undefined when none is known. */
 export function findRule(domain: string, opType: string, opset: number): RuleEntry | undefined {
-  const list = rules.get(key(domain, opType));
+  const list = rules.get(normalizeDomain(domain))?.get(opType);
   if (!list) return undefined;
-  return list.find((r) => r.since <= opset) ?? list[list.length - 1];
+  for (const r of list) if (r.since <= opset) return r;
+  return list[list.length - 1];
 }
 
 /** Every (domain, opType) with a rule, for reports of coverage. */
 export function knownOperators(): { domain: string; opType: string }[] {
-  return [...rules.values()].map((l) => ({ domain: l[0].domain, opType: l[0].opType }));
+  return [...rules.values()].flatMap((byOp) =>
+    [...byOp.values()].map((l) => ({ domain: l[0].domain, opType: l[0].opType })),
+  );
 }

@@ -76,7 +76,10 @@ const table: DataTypeInfo[] = [
   { id: 26, name: 'int2', bits: 2, field: 'int32', isFloat: false },
 ];
 
-const byId = new Map(table.map((t) => [t.id, t]));
+/** By id, an array rather than a Map: these lookups run several times per node of a model. */
+const byIdList: (DataTypeInfo | undefined)[] = [];
+for (const t of table) byIdList[t.id] = t;
+const byId = { get: (id: number) => (id >= 0 && id < byIdList.length ? byIdList[id] : undefined) };
 const byName = new Map(table.map((t) => [t.name, t]));
 
 /** Info for a DataType id, or undefined for UNDEFINED and ids this schema does not know. */

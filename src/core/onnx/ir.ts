@@ -192,6 +192,19 @@ export function normalizeDomain(domain: string): string {
   return domain === 'ai.onnx' ? '' : domain;
 }
 
+/**
+ * The names of a graph's inputs that are also initializers (inputs with a default value, as models before IR 4
+ * list every weight): found by looking the few inputs up while going over the initializers once, rather than
+ * building a set of every initializer's name.
+ */
+export function initializedInputs(graph: Pick<Graph, 'inputs' | 'initializers'>): Set<string> {
+  const inputs = new Set<string>();
+  for (const v of graph.inputs) inputs.add(v.name);
+  const out = new Set<string>();
+  for (const t of graph.initializers) if (inputs.has(t.name)) out.add(t.name);
+  return out;
+}
+
 /** Every graph in a model: the main graph, then subgraphs (If/Loop/Scan bodies) depth-first, with their path. */
 export function* walkGraphs(graph: Graph, path = ''): Generator<{ graph: Graph; path: string }> {
   yield { graph, path };

@@ -35,15 +35,23 @@ const wellKnownDomains = new Set(['', 'ai.onnx.ml', 'ai.onnx.training', 'ai.onnx
 
 class Scope {
   private readonly names = new Set<string>();
-  constructor(private readonly parent?: Scope) {}
+  /**
+   * `enclosing`: the values the nodes of the enclosing graph produce, which a subgraph sees as its own (a node of
+   * the subgraph redefining one is a duplicate). Referenced rather than copied: copying them into every subgraph's
+   * scope cost the size of the enclosing graph per subgraph.
+   */
+  constructor(
+    private readonly parent?: Scope,
+    private readonly enclosing?: ReadonlyMap<string, unknown>,
+  ) {}
   add(name: string): void {
     this.names.add(name);
   }
   hasLocal(name: string): boolean {
-    return this.names.has(name);
+    return this.names.has(name) || (this.enclosing?.has(name) ?? false);
   }
   has(name: string): boolean {
-    return this.names.has(name) || (this.parent?.has(name) ?? false);
+    return this.hasLocal(name) || (this.parent?.has(name) ?? false);
   }
 }
 
@@ -77,7 +85,9 @@ export function validateModel(model: Model): Problem[] {
   const checkNodeDomain = (node: Node, label: string, where: string, opsets: Map<string, number>) => {
     const d = normalizeDomain(node.domain);
     if (!node.opType) add('error', 'missing-op-type', `node '${label}' has no op_type`, where, label);
-    if (functionKeys.has(`${node.domain}\u0000${node.opType}\u0000${node.overload ?? ''}`)) return;
+    if (functionKeys.size && functionKeys.has(`${node.domain}\u0000${node.opType}\u0000${node.overload ?? ''}`)) {
+      return;
+    }
     if (!opsets.has(d)) {
       const hint = wellKnownDomains.has(d) || functionDomains.has(d) ? '' : ' (unknown domain)';
       add(
@@ -109,7 +119,9 @@ export function validateModel(model: Model): Problem[] {
       if (!Number.isSafeInteger(t.data.offset) || t.data.offset < 0) {
         add('error', 'external-range', `${what} '${t.name}': external data offset is not a valid number`, where);
       }
-      if (t.data.length !== undefined && t.data.length !== tensorByteSize(t)) {
+      if (t.data.length !== undefined && (!Number.isSafeInteger(t.data.length) || t.data.length < 0)) {
+        add('error', 'external-range', `${what} '${t.name}': external data length is not a valid number`, where);
+      } else if (t.data.length !== undefined && t.data.length !== tensorByteSize(t)) {
         add(
           'error',
           'tensor-size',
@@ -142,11 +154,13 @@ export function validateModel(model: Model): Problem[] {
   ) => {
     // Producers of every value defined in this graph.
     const producer = new Map<string, number>();
-    nodes.forEach((node, i) => {
-      const label = nodeLabel(node, i);
-      for (const out of node.outputs) {
+    for (let i = 0; i < nodes.length; i++) {
+      for (const out of nodes[i].outputs) {
         if (out === '') continue;
-        if (producer.has(out) || scope.hasLocal(out)) {
+        const before = producer.size;
+        producer.set(out, i);
+        if (producer.size === before || scope.hasLocal(out)) {
+          const label = nodeLabel(nodes[i], i);
           add(
             'error',
             'duplicate-value',
@@ -155,21 +169,19 @@ export function validateModel(model: Model): Problem[] {
             label,
           );
         }
-        producer.set(out, i);
       }
-    });
+    }
 
-    // Dangling inputs and the dependency edges between nodes.
-    const deps: number[][] = nodes.map(() => []);
+    // Dangling inputs; whether every input comes from an earlier node (then there is no cycle either).
     let unsortedAt = -1;
-    nodes.forEach((node, i) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
       const label = nodeLabel(node, i);
       checkNodeDomain(node, label, where, opsets);
       for (const input of node.inputs) {
         if (input === '') continue;
         const p = producer.get(input);
         if (p !== undefined) {
-          deps[i].push(p);
           if (p >= i && unsortedAt < 0) unsortedAt = i;
         } else if (!scope.has(input)) {
           add(
@@ -196,21 +208,23 @@ export function validateModel(model: Model): Problem[] {
         }
       }
       for (const attr of node.attributes) {
-        const sub = attr.type === 'graph' ? [attr.value] : attr.type === 'graphs' ? attr.value : [];
-        sub.forEach((g, k) => {
-          const inner = new Scope(scope);
-          for (const name of producer.keys()) inner.add(name);
-          checkGraph(
-            g,
-            inner,
-            `${where}${label}/${attr.name}${attr.type === 'graphs' ? `[${k}]` : ''}/`,
-            opsets,
-            false,
-          );
-        });
-        if (attr.type === 'tensor') checkTensor(attr.value, where, `attribute '${attr.name}' of node '${label}'`);
+        if (attr.type === 'graph' || attr.type === 'graphs') {
+          const sub = attr.type === 'graph' ? [attr.value] : attr.value;
+          sub.forEach((g, k) => {
+            const inner = new Scope(scope, producer);
+            checkGraph(
+              g,
+              inner,
+              `${where}${label}/${attr.name}${attr.type === 'graphs' ? `[${k}]` : ''}/`,
+              opsets,
+              false,
+            );
+          });
+        } else if (attr.type === 'tensor') {
+          checkTensor(attr.value, where, `attribute '${attr.name}' of node '${label}'`);
+        }
       }
-    });
+    }
 
     for (const out of declaredOutputs) {
       if (out && !producer.has(out) && !scope.has(out)) {
@@ -223,7 +237,9 @@ export function validateModel(model: Model): Problem[] {
       }
     }
 
-    const cycle = findCycle(deps);
+    // Every edge going from an earlier node to a later one rules out a cycle: the dependency lists are only
+    // built (and searched) for a graph that is not in order.
+    const cycle = unsortedAt < 0 ? undefined : findCycle(dependencies(nodes, producer));
     if (cycle) {
       const names = cycle.map((i) => `'${nodeLabel(nodes[i], i)}'`);
       add(
@@ -253,8 +269,9 @@ export function validateModel(model: Model): Problem[] {
     }
     const seenInit = new Set<string>();
     for (const t of g.initializers) {
-      if (seenInit.has(t.name)) add('error', 'duplicate-value', `initializer '${t.name}' is defined twice`, where);
+      const before = seenInit.size;
       seenInit.add(t.name);
+      if (seenInit.size === before) add('error', 'duplicate-value', `initializer '${t.name}' is defined twice`, where);
       scope.add(t.name);
       checkTensor(t, where, 'initializer');
     }
@@ -297,6 +314,19 @@ export function validateModel(model: Model): Problem[] {
     }
   });
   return problems;
+}
+
+/** deps[i]: the nodes node i reads from (by the producers of its inputs). */
+function dependencies(nodes: Node[], producer: Map<string, number>): number[][] {
+  return nodes.map((node) => {
+    const deps: number[] = [];
+    for (const input of node.inputs) {
+      if (input === '') continue;
+      const p = producer.get(input);
+      if (p !== undefined) deps.push(p);
+    }
+    return deps;
+  });
 }
 
 /** A cycle in a dependency list (deps[i] = nodes i reads from), as node indices in order, or undefined. */

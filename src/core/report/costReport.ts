@@ -45,17 +45,17 @@ export function reportLayers(profile: ModelProfile, top?: number): LayerCost[] {
     .slice(0, top);
 }
 
-function modeLine(p: ModelProfile): string {
+export function modeLine(p: ModelProfile): string {
   return p.model.mode === 'exact'
     ? 'shapes: exact (measured by running the model once in ONNX Runtime)'
     : 'shapes: static (inferred; * = taken from the model’s value_info)';
 }
 
-function inputsLine(p: ModelProfile): string {
+export function inputsLine(p: ModelProfile): string {
   return `inputs: ${p.model.inputs.map((i) => `${i.name} ${i.dtype ?? '?'} ${formatShape(i.shape ?? undefined)}`).join(', ')}`;
 }
 
-function totalsLines(t: CostTotals): string[] {
+export function totalsLines(t: CostTotals): string[] {
   const dtypes = Object.entries(t.paramsByDtype)
     .sort((a, b) => b[1].bytes - a[1].bytes)
     .map(([k, v]) => `${k} ${count(v.params)} (${formatBytes(v.bytes)})`)
@@ -68,10 +68,12 @@ function totalsLines(t: CostTotals): string[] {
   ];
 }
 
-const columns = ['name', 'op', 'output shape', 'params', 'MACs', 'weight bytes', 'activation bytes'];
-const numeric = [false, false, false, true, true, true, true];
+export const costColumns = ['name', 'op', 'output shape', 'params', 'MACs', 'weight bytes', 'activation bytes'];
+export const costNumeric = [false, false, false, true, true, true, true];
+const columns = costColumns;
+const numeric = costNumeric;
 
-function row(l: LayerCost): string[] {
+export function costRow(l: LayerCost): string[] {
   return [
     l.name,
     l.opType,
@@ -83,7 +85,7 @@ function row(l: LayerCost): string[] {
   ];
 }
 
-function totalRow(t: CostTotals, label: string): string[] {
+export function costTotalRow(t: CostTotals, label: string): string[] {
   return [
     label,
     '',
@@ -96,46 +98,52 @@ function totalRow(t: CostTotals, label: string): string[] {
   ];
 }
 
-function heading(p: ModelProfile, options: CostReportOptions, shown: number): string {
+export function reportHeading(p: ModelProfile, options: CostReportOptions, shown: number): string {
   const runtime = p.layers.filter((l) => !l.folded).length;
   const folded = p.layers.length - runtime;
   const what = options.top !== undefined ? `top ${shown} of ${runtime} layers by MACs` : `${runtime} layers`;
   return `${options.file ?? p.model.graphName}: ${what}${folded ? ` (${folded} constant-folded nodes not shown)` : ''}`;
 }
 
-export function formatCostTable(p: ModelProfile, options: CostReportOptions = {}): string {
-  const layers = reportLayers(p, options.top);
-  const rows = layers.map(row);
-  const totals = totalRow(p.totals, 'total (all layers)');
-  const maxWidth = [56, 24, 28, 14, 16, 14, 16];
-  const widths = columns.map((h, c) =>
-    Math.min(maxWidth[c], Math.max(h.length, totals[c].length, ...rows.map((r) => r[c].length))),
+/** Fixed-width columns: numeric ones right-aligned, cells clipped to `maxWidth` with an ellipsis. */
+export function renderTable(
+  header: string[],
+  numericColumns: boolean[],
+  rows: string[][],
+  footer: string[],
+  maxWidth: number[],
+): string[] {
+  const widths = header.map((h, c) =>
+    Math.min(maxWidth[c] ?? 24, Math.max(h.length, footer[c].length, ...rows.map((r) => r[c].length))),
   );
   const clip = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
   const line = (r: string[]) =>
     r
       .map((cell, c) =>
-        numeric[c] ? clip(cell, widths[c]).padStart(widths[c]) : clip(cell, widths[c]).padEnd(widths[c]),
+        numericColumns[c] ? clip(cell, widths[c]).padStart(widths[c]) : clip(cell, widths[c]).padEnd(widths[c]),
       )
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(header), rule, ...rows.map(line), rule, line(footer)];
+}
+
+export function formatCostTable(p: ModelProfile, options: CostReportOptions = {}): string {
+  const layers = reportLayers(p, options.top);
+  const rows = layers.map(costRow);
+  const totals = costTotalRow(p.totals, 'total (all layers)');
   return [
-    heading(p, options, layers.length),
+    reportHeading(p, options, layers.length),
     modeLine(p),
     inputsLine(p),
     ...totalsLines(p.totals),
     '',
-    line(columns),
-    rule,
-    ...rows.map(line),
-    rule,
-    line(totals),
+    ...renderTable(columns, numeric, rows, totals, [56, 24, 28, 14, 16, 14, 16]),
     ...p.warnings.map((w) => `warning: ${w.message}`),
   ].join('\n');
 }
 
-function csvCell(v: string | number | boolean | null | undefined): string {
+export function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -144,57 +152,61 @@ function csvCell(v: string | number | boolean | null | undefined): string {
 const shapeText = (o: TensorSummary | undefined) =>
   o?.shape ? o.shape.map((d) => (d === null ? '?' : String(d))).join('x') : '';
 
+export const costCsvHeader = [
+  'index',
+  'name',
+  'op',
+  'scope',
+  'output',
+  'output_dtype',
+  'output_shape',
+  'shape_origin',
+  'params',
+  'weight_bytes',
+  'macs',
+  'flops',
+  'input_bytes',
+  'weight_bytes_read',
+  'activation_bytes',
+  'memory_bytes',
+  'intensity',
+  'folded',
+];
+
+/** A layer's CSV fields, in `costCsvHeader` order (n/a is null). */
+export function costCsvFields(l: LayerCost): (string | number | boolean | null | undefined)[] {
+  const o = l.outputs[0];
+  return [
+    l.index,
+    l.name,
+    l.opType,
+    l.scope.join('/'),
+    o?.name,
+    o?.dtype,
+    shapeText(o),
+    o?.origin,
+    l.params,
+    l.weightBytes,
+    l.macs,
+    l.flops,
+    l.inputBytes,
+    l.weightBytesRead,
+    l.activationBytes,
+    l.memoryBytes,
+    l.intensity === null ? null : Number(l.intensity.toFixed(4)),
+    l.folded ? 'yes' : '',
+  ];
+}
+
+/** The layers a CSV shows: every one (folded included), or the top N. */
+export function csvLayers(p: ModelProfile, top?: number): LayerCost[] {
+  return top !== undefined ? reportLayers(p, top) : p.layers;
+}
+
 /** One row per layer (all of them, folded included, or the top N), every numeric field; n/a is an empty cell. */
 export function formatCostCsv(p: ModelProfile, options: CostReportOptions = {}): string {
-  const layers = options.top !== undefined ? reportLayers(p, options.top) : p.layers;
-  const header = [
-    'index',
-    'name',
-    'op',
-    'scope',
-    'output',
-    'output_dtype',
-    'output_shape',
-    'shape_origin',
-    'params',
-    'weight_bytes',
-    'macs',
-    'flops',
-    'input_bytes',
-    'weight_bytes_read',
-    'activation_bytes',
-    'memory_bytes',
-    'intensity',
-    'folded',
-  ];
-  const lines = [header.join(',')];
-  for (const l of layers) {
-    const o = l.outputs[0];
-    lines.push(
-      [
-        l.index,
-        l.name,
-        l.opType,
-        l.scope.join('/'),
-        o?.name,
-        o?.dtype,
-        shapeText(o),
-        o?.origin,
-        l.params,
-        l.weightBytes,
-        l.macs,
-        l.flops,
-        l.inputBytes,
-        l.weightBytesRead,
-        l.activationBytes,
-        l.memoryBytes,
-        l.intensity === null ? null : Number(l.intensity.toFixed(4)),
-        l.folded ? 'yes' : '',
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
+  const lines = [costCsvHeader.join(',')];
+  for (const l of csvLayers(p, options.top)) lines.push(costCsvFields(l).map(csvCell).join(','));
   return lines.join('\n');
 }
 
@@ -203,7 +215,7 @@ export function formatCostMarkdown(p: ModelProfile, options: CostReportOptions =
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const mdRow = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
   return [
-    `## ${esc(heading(p, options, layers.length))}`,
+    `## ${esc(reportHeading(p, options, layers.length))}`,
     '',
     `${modeLine(p)}  `,
     `${inputsLine(p)}  `,
@@ -211,8 +223,8 @@ export function formatCostMarkdown(p: ModelProfile, options: CostReportOptions =
     '',
     mdRow(columns),
     `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...layers.map((l) => mdRow(row(l).map((c, i) => (i === 0 || i === 1 ? `\`${c}\`` : c)))),
-    mdRow(totalRow(p.totals, '**total**')),
+    ...layers.map((l) => mdRow(costRow(l).map((c, i) => (i === 0 || i === 1 ? `\`${c}\`` : c)))),
+    mdRow(costTotalRow(p.totals, '**total**')),
     ...(p.warnings.length ? ['', ...p.warnings.map((w) => `- warning: ${w.message}`)] : []),
   ].join('\n');
 }

@@ -8,7 +8,10 @@
  * Mapping: with graph optimizations disabled (the default) every kernel event carries the name of the node it ran
  * (`<node name>_kernel_time`), so the mapping is exact. With `basic`/`all`, ONNX Runtime fuses nodes and renames
  * them (e.g. `..._nchwc`); an event whose name extends a model node's name is attributed to that node and marked
- * fused; events that match no node are listed as unmatched with their time, never dropped.
+ * fused; events that match no node are listed as unmatched with their time, never dropped. Unnamed nodes (ONNX
+ * Runtime names their kernels itself, e.g. `ConstantOfShape_7`) are found through the event's `node_index`, which
+ * is the node's position in the model as long as no optimization rewrote the graph: the event is attributed to an
+ * unnamed model node at that index with the same op type.
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,8 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/ir.js';
-import { nodeLabel } from '../onnx/validate.js';
 import { generateInput } from './inputs.js';
+import { attributeKernels, type MeasuredLayer, median, parseProfile } from './profileTrace.js';
+
+export { type KernelEvent, type MeasuredLayer, parseProfile } from './profileTrace.js';
 
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -33,25 +38,23 @@ export interface MeasureOptions {
   dims?: Record<string, number>;
   /** Input tensors by name; missing inputs are generated. */
   inputs?: Record<string, ort.Tensor>;
-}
-
-export interface MeasuredLayer {
-  /** Model node label (name, or OpType#index for unnamed nodes). */
-  name: string;
-  opType: string;
-  /** Median over runs of the summed kernel time attributed to the node, in ms. */
-  measuredMs: number;
-  /** ONNX Runtime kernels attributed to this node (more than one when fused nodes were folded in). */
-  kernels: number;
-  fused: boolean;
+  /**
+   * How runs are combined (default `median`). `min` takes each layer's (and the wall time's) fastest run:
+   * other processes competing for the CPU only ever add time, so microbenchmarks of the machine itself use it.
+   */
+  statistic?: 'median' | 'min';
+  /** ONNX Runtime's log level (0 verbose … 4 fatal; default 3: errors only, no load-time warnings on stderr). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 export interface MeasureResult {
   optimization: OptimizationLevel;
   runs: number;
   threads: number;
-  /** Median wall time of `session.run()`, ms. */
+  /** Median wall time of `session.run()`, ms (with `statistic: 'min'`, the fastest). */
   wallMs: number;
+  /** Fastest wall time of `session.run()`, ms: other processes competing for the CPU only ever add time. */
+  wallMinMs: number;
   /** Sum of per-layer medians, ms (kernel time only: excludes session overhead). */
   kernelMs: number;
   layers: MeasuredLayer[];
@@ -63,21 +66,6 @@ export interface MeasureResult {
 
 export class MeasureError extends Error {
   override name = 'MeasureError';
-}
-
-interface KernelEvent {
-  name: string;
-  opType: string;
-  durUs: number;
-  /** Which `run()` call (0-based, warm-up included) the kernel ran in. */
-  run: number;
-}
-
-function median(xs: number[]): number {
-  if (!xs.length) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Runs `model` (whose serialized bytes are `bytes`) and returns measured per-layer times. */
@@ -101,6 +89,7 @@ export async function measureModel(
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',
+        logSeverityLevel: options.logSeverityLevel ?? 3,
       });
     } catch (err) {
       throw new MeasureError(`ONNX Runtime cannot load the model: ${err instanceof Error ? err.message : String(err)}`);
@@ -136,100 +125,16 @@ export async function measureModel(
     if (!file) throw new MeasureError('ONNX Runtime wrote no profile');
     const events = parseProfile(readFileSync(join(dir, file), 'utf8'));
     return {
-      ...attribute(model, events, warmup + runs, warmup),
+      ...attributeKernels(model, events, { skipRuns: warmup, totalRuns: warmup + runs, statistic: options.statistic }),
       optimization,
       runs,
       threads,
-      wallMs: median(wall),
+      wallMs: options.statistic === 'min' ? Math.min(...wall) : median(wall),
+      wallMinMs: Math.min(...wall),
       inputs: inputInfo,
     };
   } finally {
     await session?.release().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-type TraceEvent = { cat?: string; name?: string; ts?: number; dur?: number; args?: { op_name?: string } };
-
-/**
- * Kernel events of an ONNX Runtime profile (Chrome trace JSON), each assigned to the `model_run` event whose time
- * span contains it (so runs with different kernel counts, e.g. with control flow, are still told apart).
- */
-export function parseProfile(json: string): KernelEvent[] {
-  const trace = JSON.parse(json) as TraceEvent[];
-  const runs = trace
-    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
-    .map((e) => ({ start: e.ts ?? 0, end: (e.ts ?? 0) + (e.dur ?? 0) }))
-    .sort((a, b) => a.start - b.start);
-  const runOf = (ts: number) => {
-    const i = runs.findIndex((r) => ts >= r.start && ts <= r.end);
-    return i < 0 ? -1 : i;
-  };
-  return trace
-    .filter((e) => e.cat === 'Node' && typeof e.name === 'string' && e.name.endsWith('_kernel_time'))
-    .map((e) => ({
-      name: (e.name as string).slice(0, -'_kernel_time'.length),
-      opType: e.args?.op_name ?? '',
-      durUs: e.dur ?? 0,
-      run: runOf(e.ts ?? 0),
-    }))
-    .filter((e) => e.run >= 0);
-}
-
-/** Maps kernel events to model nodes, leaving out the first `skip` runs (warm-up). */
-function attribute(
-  model: Model,
-  events: KernelEvent[],
-  totalRuns: number,
-  skip: number,
-): Pick<MeasureResult, 'layers' | 'unmatched' | 'kernelMs'> {
-  const nodes = model.graph.nodes.map((n, i) => ({ label: nodeLabel(n, i), name: n.name, opType: n.opType }));
-  const byName = new Map(nodes.filter((n) => n.name).map((n) => [n.name, n]));
-  // Longest names first, so that a fused kernel is attributed to the most specific node whose name it extends.
-  const prefixes = [...byName.keys()].sort((a, b) => b.length - a.length);
-  const perNode = new Map<string, { runs: number[][]; fused: boolean; opType: string }>();
-  const unmatched = new Map<string, { opType: string; runs: number[][] }>();
-  for (const e of events) {
-    if (e.run < skip || e.run >= totalRuns) continue;
-    const r = e.run - skip;
-    let node = byName.get(e.name);
-    let fused = false;
-    if (!node) {
-      const p = prefixes.find((name) => e.name.startsWith(name));
-      if (p) {
-        node = byName.get(p);
-        fused = true;
-      }
-    }
-    const bucket = node
-      ? (perNode.get(node.label) ?? { runs: [], fused: false, opType: node.opType })
-      : (unmatched.get(e.name) ?? { opType: e.opType, runs: [] });
-    bucket.runs[r] = bucket.runs[r] ?? [];
-    bucket.runs[r].push(e.durUs / 1000);
-    if (node) {
-      const b = bucket as { runs: number[][]; fused: boolean; opType: string };
-      b.fused ||= fused;
-      perNode.set(node.label, b);
-    } else unmatched.set(e.name, bucket as { opType: string; runs: number[][] });
-  }
-  const sumRuns = (runs: number[][]) => median(runs.filter(Boolean).map((ks) => ks.reduce((a, b) => a + b, 0)));
-  const layers: MeasuredLayer[] = nodes
-    .filter((n) => perNode.has(n.label))
-    .map((n) => {
-      const b = perNode.get(n.label) as { runs: number[][]; fused: boolean; opType: string };
-      return {
-        name: n.label,
-        opType: n.opType,
-        measuredMs: sumRuns(b.runs),
-        kernels: b.runs.find(Boolean)?.length ?? 0,
-        fused: b.fused,
-      };
-    });
-  const unmatchedList = [...unmatched.entries()].map(([name, b]) => ({
-    name,
-    opType: b.opType,
-    measuredMs: sumRuns(b.runs),
-  }));
-  const kernelMs = layers.reduce((s, l) => s + l.measuredMs, 0) + unmatchedList.reduce((s, u) => s + u.measuredMs, 0);
-  return { layers, unmatched: unmatchedList, kernelMs };
 }

@@ -51,15 +51,28 @@ function overlapsInTime(a: { firstStep: number; lastStep: number }, b: { firstSt
  */
 export function placeInOrder(buffers: readonly ArenaBuffer[], alignment = 16): Placement[] {
   const placed: Placement[] = [];
+  // Placements alive at each step, so that a buffer is compared with its neighbours in time only (comparing it with
+  // every placed buffer is quadratic in the number of tensors).
+  const aliveAt: Placement[][] = [];
   for (const b of buffers) {
     const size = alignUp(Math.max(0, b.size), alignment);
-    const clashes = placed.filter((p) => overlapsInTime(p, b) && p.size > 0).sort((x, y) => x.offset - y.offset);
+    const near = new Set<Placement>();
+    for (let s = Math.max(0, b.firstStep); s <= b.lastStep && s < aliveAt.length; s++) {
+      for (const p of aliveAt[s] ?? []) near.add(p);
+    }
+    const clashes = [...near].filter((p) => overlapsInTime(p, b) && p.size > 0).sort((x, y) => x.offset - y.offset);
     let offset = 0;
     for (const p of clashes) {
       if (offset + size <= p.offset) break;
       offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
     }
-    placed.push({ id: b.id, offset, size, firstStep: b.firstStep, lastStep: b.lastStep });
+    const placement = { id: b.id, offset, size, firstStep: b.firstStep, lastStep: b.lastStep };
+    placed.push(placement);
+    for (let s = Math.max(0, b.firstStep); s <= b.lastStep; s++) {
+      const list = aliveAt[s];
+      if (list) list.push(placement);
+      else aliveAt[s] = [placement];
+    }
   }
   return placed;
 }
@@ -79,15 +92,23 @@ export function planArena(buffers: readonly ArenaBuffer[], alignment = 16): Aren
 
 export function summarize(placements: Placement[], alignment: number): ArenaPlan {
   const steps = placements.reduce((m, p) => Math.max(m, p.lastStep), -1) + 1;
-  const timeline: ArenaPlan['timeline'] = [];
-  let lowerBound = 0;
-  for (let step = 0; step < steps; step++) {
-    const live = placements.filter((p) => p.firstStep <= step && step <= p.lastStep);
-    const liveBytes = live.reduce((s, p) => s + p.size, 0);
-    const highWater = live.reduce((m, p) => Math.max(m, p.offset + p.size), 0);
-    lowerBound = Math.max(lowerBound, liveBytes);
-    timeline.push({ step, liveBytes, highWater, live: live.map((p) => p.id) });
+  // Each placement is added to the steps it lives in: linear in the size of the timeline, not steps × placements.
+  const timeline: ArenaPlan['timeline'] = Array.from({ length: steps }, (_, step) => ({
+    step,
+    liveBytes: 0,
+    highWater: 0,
+    live: [],
+  }));
+  for (const p of placements) {
+    for (let step = Math.max(0, p.firstStep); step <= p.lastStep; step++) {
+      const t = timeline[step];
+      t.liveBytes += p.size;
+      t.highWater = Math.max(t.highWater, p.offset + p.size);
+      t.live.push(p.id);
+    }
   }
+  let lowerBound = 0;
+  for (const t of timeline) lowerBound = Math.max(lowerBound, t.liveBytes);
   const peakBytes = placements.reduce((m, p) => Math.max(m, p.offset + p.size), 0);
   return { placements, peakBytes, lowerBoundBytes: lowerBound, timeline, alignment };
 }

@@ -31,6 +31,7 @@ import {
   type OpClass,
   peakMacsPerSec,
 } from './profile.js';
+import { clipName, formatSize } from './units.js';
 
 export type Bound = 'compute' | 'memory' | 'overhead';
 
@@ -201,6 +202,13 @@ const elementwiseOps = new Set([
   'Cast',
 ]);
 
+/** Adds `value` to the list under `key` (in place: copying the list each time is quadratic in a large graph). */
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** The op class a node's work is priced in. */
 export function opClassOf(node: Node, facts: ReadonlyMap<string, ValueFacts>): OpClass {
   const op = node.opType;
@@ -226,7 +234,11 @@ function tensorDtype(facts: ReadonlyMap<string, ValueFacts>, name: string | unde
 }
 
 /** The element type a node computes in (see LayerEstimate.dtype). */
-function dtypeOf(node: Node, facts: ReadonlyMap<string, ValueFacts>, producers: ReadonlyMap<string, Node>): string | null {
+function dtypeOf(
+  node: Node,
+  facts: ReadonlyMap<string, ValueFacts>,
+  producers: ReadonlyMap<string, Node>,
+): string | null {
   const standard = !node.domain || node.domain === 'ai.onnx';
   if (standard && node.opType === 'QuantizeLinear') return tensorDtype(facts, node.outputs[0]);
   const first = node.inputs[standard && node.opType === 'Where' ? 1 : 0];
@@ -253,7 +265,7 @@ function findFusions(model: Model, profile: HardwareProfile, folded: ReadonlySet
   const nodes = model.graph.nodes;
   const consumers = new Map<string, number[]>();
   nodes.forEach((n, i) => {
-    for (const input of new Set(n.inputs)) if (input) consumers.set(input, [...(consumers.get(input) ?? []), i]);
+    for (const input of new Set(n.inputs)) if (input) append(consumers, input, i);
   });
   // A value read inside a subgraph (If/Loop bodies capture outer values) has a consumer the list above misses.
   const captured = new Set<string>();
@@ -397,7 +409,7 @@ export function estimateModel(
   const folded = new Set(cost.layers.filter((l) => l.folded).map((l) => l.index));
   const fused = findFusions(model, profile, folded);
   const chains = new Map<number, number[]>();
-  for (const [follower, head] of fused) chains.set(head, [...(chains.get(head) ?? []), follower]);
+  for (const [follower, head] of fused) append(chains, head, follower);
   for (const list of chains.values()) list.sort((a, b) => a - b);
   const producers = new Map<string, Node>();
   for (const n of nodes) for (const o of n.outputs) if (o) producers.set(o, n);
@@ -459,9 +471,8 @@ export function estimateModel(
     base: Pick<LayerEstimate, 'index' | 'name' | 'opType' | 'opClass' | 'dtype'>,
   ): LayerEstimate {
     const support = supported(profile, layer.opType, dtype);
-    if (!support.op) unsupportedOps.set(layer.opType, [...(unsupportedOps.get(layer.opType) ?? []), layer.index]);
-    else if (!support.dtype && dtype)
-      unsupportedDtypes.set(dtype, [...(unsupportedDtypes.get(dtype) ?? []), layer.index]);
+    if (!support.op) append(unsupportedOps, layer.opType, layer.index);
+    else if (!support.dtype && dtype) append(unsupportedDtypes, dtype, layer.index);
     let onTarget = support.op && support.dtype;
     if (fallback.target !== 'none' && fallback.partition === 'rest-of-graph') {
       if (!onTarget && onFallbackSince < 0) onFallbackSince = layer.index;
@@ -483,7 +494,7 @@ export function estimateModel(
     const p = price(layer, cls, dtype, pricing, traffic(layer));
     if (!p.native && dtype && (layer.macs || layer.flops)) {
       const key = `${pricing.id}|${dtype}`;
-      unpriced.set(key, [...(unpriced.get(key) ?? []), layer.index]);
+      append(unpriced, key, layer.index);
     }
     const factor = onTarget || fallback.target === 'none' ? 1 : fallback.costFactor;
     const overheadMs = pricing.perOpOverheadSec * 1000;
@@ -532,8 +543,8 @@ export function estimateModel(
   const unknownLatencyLayers = layers.filter((l) => l.latencyMs === null).length;
   const perInferenceMs = profile.perInferenceOverheadSec * 1000;
   const latencyMs = unknownLatencyLayers ? null : knownLatencyMs + perInferenceMs;
-  for (const l of layers) l.share = l.latencyMs !== null && knownLatencyMs > 0 ? l.latencyMs / knownLatencyMs : null;
   const executed = layers.filter((l) => !folded.has(l.index) && l.fusedInto === undefined);
+  for (const l of executed) l.share = l.latencyMs !== null && knownLatencyMs > 0 ? l.latencyMs / knownLatencyMs : null;
 
   // Memory. Outputs of constant-folded nodes are weights, not activations; a fused chain writes one tensor (its
   // last op's) from the head's step on, the intermediate ones never exist.
@@ -572,19 +583,12 @@ export function estimateModel(
   const flashCapacityBytes = weightsInFlash ? (profile.memory.flash?.bytes ?? null) : null;
   const unsizedTensors = lifetimes.unsized.length;
   const fits: Fits = {
-    ram:
-      ramCapacityBytes === null
-        ? null
-        : peakRamBytes > ramCapacityBytes
-          ? false
-          : unsizedTensors > 0
-            ? null
-            : true,
+    ram: ramCapacityBytes === null ? null : peakRamBytes > ramCapacityBytes ? false : unsizedTensors > 0 ? null : true,
     flash: flashCapacityBytes === null ? null : flashBytes <= flashCapacityBytes,
   };
 
   const isFloat = layers.some((l) => l.dtype !== null && /^(float|bfloat)/.test(l.dtype));
-  const kb = (n: number) => `${Math.ceil(n / 1024).toLocaleString('en-US')} KB`;
+  const kb = formatSize;
   if (fits.ram === false && ramCapacityBytes !== null) {
     const biggest = arena.timeline.reduce<(typeof arena.timeline)[number] | undefined>(
       (best, t) => (best === undefined || t.highWater > best.highWater ? t : best),
@@ -636,8 +640,8 @@ export function estimateModel(
     const first = byIndex.get(onFallbackSince);
     const what =
       after.length === executed.length
-        ? `the whole model (${plural(after.length, 'layer')}) runs on the ${host}: its first layer ${first?.name} (${first?.opType}) is not supported on ${profile.id}`
-        : `from layer ${first?.name} (${first?.opType}) on, ${plural(after.length, 'layer')} of ${executed.length} run on the ${host}`;
+        ? `the whole model (${plural(after.length, 'layer')}) runs on the ${host}: its first layer ${clipName(first?.name ?? '')} (${first?.opType}) is not supported on ${profile.id}`
+        : `from layer ${clipName(first?.name ?? '')} (${first?.opType}) on, ${plural(after.length, 'layer')} of ${executed.length} run on the ${host}`;
     diagnostics.push({
       severity: 'warning',
       code: 'fallback-partition',
@@ -668,7 +672,7 @@ export function estimateModel(
       diagnostics.push({
         severity: 'info',
         code: 'hot-layer',
-        message: `layer ${l.name} (${l.opType}) takes ${Math.round(l.share * 100)}% of the estimated latency (${l.bound}-bound)`,
+        message: `layer ${clipName(l.name)} (${l.opType}) takes ${Math.round(l.share * 100)}% of the estimated latency (${l.bound}-bound)`,
         layers: [l.index],
         fixes:
           l.bound === 'overhead'

@@ -8,6 +8,7 @@ import type { ValueFacts } from '../analysis/facts.js';
 import { knownSize } from '../analysis/facts.js';
 import { storageBytes } from '../onnx/dtype.js';
 import type { Graph } from '../onnx/ir.js';
+import { elementCount } from '../onnx/tensor.js';
 import type { ArenaBuffer } from './arena.js';
 
 export interface LifetimeOptions {
@@ -27,8 +28,10 @@ export interface Lifetimes {
 /** Bytes of a value from its facts, or undefined when the shape or type is not fully known. */
 export function valueBytes(f: ValueFacts | undefined): number | undefined {
   if (f?.kind !== 'tensor' || f.dtype === undefined) return undefined;
-  const n = knownSize(f.shape);
-  return n === undefined ? undefined : storageBytes(f.dtype, n);
+  if (knownSize(f.shape) === undefined) return undefined;
+  // A negative or overflowing dimension (a corrupt declaration) is not a size: the tensor counts as unsized.
+  const n = elementCount(f.shape as number[]);
+  return Number.isNaN(n) ? undefined : storageBytes(f.dtype, n);
 }
 
 export function activationLifetimes(

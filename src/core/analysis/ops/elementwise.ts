@@ -13,6 +13,7 @@ import {
   dimAdd,
   dimMul,
   dimsTensor,
+  MAX_FOLD_ELEMENTS,
   type TensorFacts,
   tensor,
   type ValueFacts,
@@ -20,7 +21,10 @@ import {
 } from '../facts.js';
 import { defineRules, type InferContext } from '../registry.js';
 
-/** Element-wise map of one or more constant inputs broadcast to `shape` (all inputs must be constant). */
+/**
+ * Element-wise map of one or more constant inputs broadcast to `shape` (all inputs must be constant); undefined when
+ * the result would have more than MAX_FOLD_ELEMENTS (two small vectors [n, 1] and [1, n] broadcast to n² elements).
+ */
 export function foldBroadcast(
   values: (ConstValue | undefined)[],
   f: (...xs: number[]) => number,
@@ -30,6 +34,7 @@ export function foldBroadcast(
   let dims: number[] = [];
   for (const v of vs) dims = broadcastShapes(dims, v.dims) as number[];
   const n = dims.reduce((a, b) => a * b, 1);
+  if (!(n <= MAX_FOLD_ELEMENTS)) return undefined;
   const strides = vs.map((v) => {
     // Stride of each output axis into this input (0 where the input broadcasts).
     const offset = dims.length - v.dims.length;

@@ -19,6 +19,7 @@ import {
   type ValueFacts,
 } from '../facts.js';
 import { defineRules, type InferContext } from '../registry.js';
+import { declaredLength } from './shape.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dimension helpers
@@ -331,7 +332,7 @@ defineRules([
         const v = ctx.value(2);
         if (v) return [tensor(dtype, v.data)];
         const s = ctx.shape(2);
-        const rank = typeof s?.[0] === 'number' ? s[0] : x?.length;
+        const rank = declaredLength(s?.[0]) ?? x?.length;
         return [tensor(dtype, rank === undefined ? undefined : new Array<Dim>(rank).fill(null))];
       }
       if (!x) return [tensor(dtype, undefined)];
@@ -469,7 +470,7 @@ defineRules([
       const block = ctx.value(2);
       const imageShape = ctx.shape(1);
       if (!x) return [tensor(ctx.dtype(0), undefined)];
-      const n = image ? image.data.length : typeof imageShape?.[0] === 'number' ? imageShape[0] : undefined;
+      const n = image ? image.data.length : declaredLength(imageShape?.[0]);
       if (n === undefined) return [tensor(ctx.dtype(0), undefined)];
       const c = block
         ? dimDiv(

@@ -47,11 +47,19 @@ export function intsArg(
     const v = ctx.value(inputIndex);
     if (v) return { given: true, values: v.data, count: v.data.length };
     const n = ctx.shape(inputIndex);
-    const count = n?.length === 1 && typeof n[0] === 'number' ? n[0] : n?.length === 0 ? 1 : undefined;
+    const count = n?.length === 1 ? declaredLength(n[0]) : n?.length === 0 ? 1 : undefined;
     return count === undefined ? { given: true } : { given: true, count };
   }
   const a = ctx.ints(attrName);
   return a === undefined ? { given: false } : { given: true, values: a, count: a.length };
+}
+
+/**
+ * The length a 1-D input declares, when it can be the length of a list of dims or axes: a corrupt declaration
+ * ([2^31], [-1]) would otherwise become a rank, and an array of that many dims.
+ */
+export function declaredLength(d: Dim | undefined): number | undefined {
+  return typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= MAX_FOLD_ELEMENTS ? d : undefined;
 }
 
 /** The single element of a constant scalar (or one-element) input, if known. */
@@ -177,8 +185,8 @@ function shapeArg(ctx: InferContext, i: number): Dim[] | undefined {
   const dims = valueDims(ctx.tensor(i));
   if (dims) return dims;
   const s = ctx.shape(i);
-  if (s?.length === 1 && typeof s[0] === 'number') return new Array<Dim>(s[0]).fill(null);
-  return undefined;
+  const n = s?.length === 1 ? declaredLength(s[0]) : undefined;
+  return n === undefined ? undefined : new Array<Dim>(n).fill(null);
 }
 
 /** Merges dims that must be equal at run time: a number beats a symbol, a symbol beats null. */

@@ -1,0 +1,391 @@
+/**
+ * The `host-cpu` profile from numbers measured on this machine: what the microbenchmarks of
+ * src/core/runtime/hostBench.ts measured in ONNX Runtime (float32 and int8 MAC/s, memory bandwidth, overheads;
+ * each the fastest of several runs, since other processes competing for the CPU only ever add time)
+ * and, when present, efficiency factors fitted (calibrate.ts) to a fixed set of synthetic models run on this
+ * machine (src/core/runtime/hostCalibration.ts). The record is cached as JSON keyed by CPU and ONNX Runtime
+ * version; this module only turns text into records and records into a profile (the caller does the I/O).
+ *
+ * Optimization levels: the profile describes ONNX Runtime with graph optimizations disabled, the level measured
+ * profiling uses by default. At that level ONNX Runtime fuses nothing and folds no constants (only Constant nodes
+ * become initializers), so `hostCpuProfile` drops the fusions and `hostRuntimeCost` prices the layers the cost
+ * model folds. At `basic` ONNX Runtime folds constants and applies its basic-level fusions; at `extended`/`all` it
+ * also fuses activations and (`all`) rewrites convolutions to NCHWc kernels, which the efficiency factors, fitted
+ * at `disabled`, do not describe.
+ *
+ * Kernel choices the roofline cannot see, measured by hostBench.ts and added by `hostRuntimeCost` to a copy of the
+ * cost used for pricing on this runtime (the cost reports of other commands are not affected):
+ *   - below level `all`, ONNX Runtime's Conv and ConvInteger kernels run one small GEMM per group, each costing a
+ *     fixed time however small the group: added as MAC-equivalents (groups × per-group time × the layer's
+ *     effective MAC rate on the profile), which the estimate turns back into exactly that time;
+ *   - ConvInteger with int8 weights takes a slower kernel than with uint8 weights (whose rate is the int8 peak):
+ *     its MACs count as many times more as the measured rates differ;
+ *   - LRN's kernel is far slower per element than the other non-MAC ops its class is fitted on: its FLOPs are
+ *     rescaled so that the estimate gives the measured time per FLOP;
+ *   - the profile's bandwidth is what activation-sized tensors see; a tensor larger than the last-level cache
+ *     (weights of large fully connected layers, generated weights) streams from RAM, so its bytes count as many
+ *     times more as the cache and RAM bandwidths differ.
+ */
+
+import type { LayerCost, ModelProfile } from '../analysis/cost.js';
+import type { ValueFacts } from '../analysis/facts.js';
+import { DataType, dataTypeName, storageBytes } from '../onnx/dtype.js';
+import type { Model } from '../onnx/ir.js';
+import { elementCount } from '../onnx/tensor.js';
+import { buildHostCpuProfile } from './builtinProfiles.js';
+import { opClassOf } from './estimate.js';
+import { type HardwareProfile, OP_CLASSES, type OpClass, peakMacsPerSec } from './profile.js';
+
+export type HostOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** The machine and runtime a record belongs to. */
+export interface HostIdentity {
+  /** CPU model string (`os.cpus()[0].model`). */
+  cpuModel: string;
+  logicalCpus: number;
+  arch: string;
+  onnxRuntimeVersion: string;
+}
+
+export interface HostBenchmarkRecord {
+  id: string;
+  description: string;
+  ms: number;
+  value: number;
+  unit: string;
+}
+
+/** Efficiency factors fitted to synthetic models measured on this machine. */
+export interface HostFit {
+  optimization: HostOptimizationLevel;
+  efficiency: Record<OpClass, number>;
+  /** Kernel time per op fitted on overhead-bound layers (the inter-kernel gap is added separately). */
+  kernelOverheadSec: number;
+  /** The synthetic models, as `name (description)`. */
+  models: string[];
+  units: number;
+  /** Median |error| per layer and of model totals (kernel time), before (assumed factors) and after the fit. */
+  before: { layerPct: number; totalPct: number };
+  after: { layerPct: number; totalPct: number };
+  /** Layers that informed each class (0: the class kept its assumed factor). */
+  unitsPerClass: Record<OpClass, number>;
+}
+
+export interface HostCpuRecord {
+  /** Cache key: `hostCpuKey(identity)`. */
+  key: string;
+  identity: HostIdentity;
+  /** ISO time of the measurement. */
+  measuredAt: string;
+  threads: number;
+  clockMHz?: number;
+  memoryBytes?: number;
+  /** Best float32 rate (MatMul or Conv kernel), MAC/s. */
+  float32MacsPerSec: number;
+  /** Best int8 convolution rate (ConvInteger), MAC/s: the reference the conv efficiency applies to. */
+  int8MacsPerSec?: number;
+  /** Add of activation-sized (cache-resident) tensors, bytes as the cost model counts them. */
+  bandwidthBytesPerSec: number;
+  /** The same Add on tensors larger than the caches. */
+  ramBandwidthBytesPerSec?: number;
+  /** Kernel time of a trivial op. */
+  kernelOverheadSec: number;
+  /** Executor time between kernels. */
+  interKernelSec: number;
+  perInferenceOverheadSec: number;
+  /** Time per group of ONNX Runtime's grouped convolution below level `all`. */
+  groupedConvPerGroupSec?: number;
+  /** The same for ConvInteger (uint8 × int8). */
+  groupedConvIntegerPerGroupSec?: number;
+  /** ConvInteger's rate with uint8 weights over its rate with int8 weights (different kernels). */
+  convIntegerInt8WeightSlowdown?: number;
+  /** LRN seconds per FLOP of the cost model's count. */
+  lrnSecPerFlop?: number;
+  /** Largest CPU cache; tensors beyond it stream from RAM at `ramBandwidthBytesPerSec`. */
+  lastLevelCacheBytes?: number;
+  benchmarks: HostBenchmarkRecord[];
+  fit?: HostFit;
+}
+
+/** The cache file: records by key. */
+export interface HostCpuCache {
+  version: 1;
+  records: Record<string, HostCpuRecord>;
+}
+
+export const HOST_CPU_CACHE_VERSION = 1;
+
+export function hostCpuKey(id: HostIdentity): string {
+  return `${id.cpuModel.trim()} | ${id.logicalCpus} logical CPUs | ${id.arch} | onnxruntime-node ${id.onnxRuntimeVersion}`;
+}
+
+/** Parses cache text; anything unreadable or of another version gives an empty cache (it is only a cache). */
+export function parseHostCpuCache(text: string | undefined): HostCpuCache {
+  const empty: HostCpuCache = { version: 1, records: {} };
+  if (!text) return empty;
+  try {
+    const v = JSON.parse(text) as Partial<HostCpuCache>;
+    if (v?.version !== HOST_CPU_CACHE_VERSION || !v.records || typeof v.records !== 'object') return empty;
+    const records: Record<string, HostCpuRecord> = {};
+    for (const [k, r] of Object.entries(v.records)) if (isRecord(r) && r.key === k) records[k] = r;
+    return { version: 1, records };
+  } catch {
+    return empty;
+  }
+}
+
+function isRecord(r: unknown): r is HostCpuRecord {
+  if (!r || typeof r !== 'object') return false;
+  const o = r as Record<string, unknown>;
+  const pos = (k: string) => typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) > 0;
+  const nonNeg = (k: string) => typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) >= 0;
+  if (o.fit !== undefined) {
+    const fit = o.fit as Partial<HostFit> | null;
+    if (!fit || typeof fit !== 'object' || !fit.efficiency) return false;
+    for (const c of OP_CLASSES) {
+      const e = fit.efficiency[c];
+      if (!(typeof e === 'number' && e > 0 && e <= 1)) return false;
+    }
+  }
+  return (
+    typeof o.key === 'string' &&
+    pos('float32MacsPerSec') &&
+    pos('bandwidthBytesPerSec') &&
+    nonNeg('kernelOverheadSec') &&
+    nonNeg('interKernelSec') &&
+    nonNeg('perInferenceOverheadSec') &&
+    (o.int8MacsPerSec === undefined || pos('int8MacsPerSec')) &&
+    (o.groupedConvPerGroupSec === undefined || nonNeg('groupedConvPerGroupSec')) &&
+    (o.groupedConvIntegerPerGroupSec === undefined || nonNeg('groupedConvIntegerPerGroupSec')) &&
+    (o.convIntegerInt8WeightSlowdown === undefined || pos('convIntegerInt8WeightSlowdown')) &&
+    (o.lrnSecPerFlop === undefined || pos('lrnSecPerFlop')) &&
+    (o.lastLevelCacheBytes === undefined || pos('lastLevelCacheBytes')) &&
+    (o.ramBandwidthBytesPerSec === undefined || pos('ramBandwidthBytesPerSec'))
+  );
+}
+
+/** The cache with `record` added (replacing one with the same key). */
+export function withRecord(cache: HostCpuCache, record: HostCpuRecord): HostCpuCache {
+  return { version: 1, records: { ...cache.records, [record.key]: record } };
+}
+
+export function serializeHostCpuCache(cache: HostCpuCache): string {
+  return `${JSON.stringify(cache, null, 2)}\n`;
+}
+
+const sig = (x: number, d = 3) => Number(x.toPrecision(d));
+const g = (x: number) => `${sig(x / 1e9)}e9`;
+const us = (s: number) => `${sig(s * 1e6)} µs`;
+
+/** Fusions ONNX Runtime applies at a graph optimization level, from the host profile's fusion rules. */
+export function fusionsAtLevel(profile: HardwareProfile, level: HostOptimizationLevel): HardwareProfile['fusions'] {
+  if (level === 'disabled') return [];
+  if (level === 'basic') return profile.fusions.filter((f) => /basic level/.test(f.description ?? ''));
+  return profile.fusions;
+}
+
+/**
+ * The host-cpu profile for a measured record (absent: the assumed placeholders of builtinProfiles.ts), for ONNX
+ * Runtime at `optimization` (default `disabled`, which the record's fit describes).
+ */
+export function hostCpuProfile(
+  record?: HostCpuRecord,
+  options: { optimization?: HostOptimizationLevel } = {},
+): HardwareProfile {
+  const level = options.optimization ?? 'disabled';
+  if (!record) {
+    const p = buildHostCpuProfile();
+    p.fusions = fusionsAtLevel(p, level);
+    return p;
+  }
+  const when = record.measuredAt.slice(0, 10);
+  const how = `edge-profile host benchmark in ONNX Runtime ${record.identity.onnxRuntimeVersion}, ${record.threads} thread, ${when}`;
+  const bench = (id: string) => record.benchmarks.find((b) => b.id === id);
+  const describe = (id: string) => {
+    const b = bench(id);
+    return b ? `${b.description}: ${sig(b.ms)} ms` : id;
+  };
+  const p = buildHostCpuProfile({
+    peakFlopsPerSec: 2 * record.float32MacsPerSec,
+    ...(record.int8MacsPerSec !== undefined ? { peakInt8OpsPerSec: 2 * record.int8MacsPerSec } : {}),
+    memoryBandwidthBytesPerSec: record.bandwidthBytesPerSec,
+    ...(record.memoryBytes !== undefined ? { memoryBytes: record.memoryBytes } : {}),
+    ...(record.clockMHz !== undefined ? { clockMHz: record.clockMHz } : {}),
+    cpuName: record.identity.cpuModel,
+    threads: record.threads,
+    source: how,
+    onnxRuntimeVersion: record.identity.onnxRuntimeVersion,
+  });
+  const f32 = ['matmul-f32', 'conv-f32'].filter((id) => bench(id)).map(describe);
+  p.sources['compute.float32.macsPerSec'] =
+    `measured: ${how}; the faster kernel of ${f32.join(' and ')} → ${g(record.float32MacsPerSec)} MAC/s`;
+  if (record.int8MacsPerSec !== undefined) {
+    const mmi = bench('matmulinteger-u8s8');
+    p.sources['compute.int8.macsPerSec'] =
+      `measured: ${how}; the faster int8 convolution (ConvInteger uint8×int8 or uint8×uint8) → ${g(record.int8MacsPerSec)} MAC/s. ` +
+      `Efficiency factors are per op class for every element type, so the int8 reference is the kernel int8 CNNs run${
+        mmi ? ` (MatMulInteger reaches ${g(mmi.value)} MAC/s)` : ''
+      }`;
+  }
+  p.sources['memory.dram.bandwidthBytesPerSec'] =
+    `measured: ${how}; ${describe('add-bandwidth')} → ${g(record.bandwidthBytesPerSec)} B/s as the cost model counts bytes (inputs + output): activation-sized tensors, so caches included${
+      record.ramBandwidthBytesPerSec !== undefined
+        ? ` (streaming from RAM, ${describe('add-bandwidth-ram')}: ${g(record.ramBandwidthBytesPerSec)} B/s)`
+        : ''
+    }`;
+  p.memory.dram = {
+    description: 'host RAM behind the CPU caches (bandwidth as activation-sized tensors see it)',
+    ...(p.memory.dram?.bytes !== undefined ? { bytes: p.memory.dram.bytes } : {}),
+    bandwidthBytesPerSec: record.bandwidthBytesPerSec,
+  };
+  if (record.clockMHz !== undefined) p.sources.clockMHz = 'measured: /proc/cpuinfo "cpu MHz" at benchmark time';
+  p.perInferenceOverheadSec = record.perInferenceOverheadSec;
+  p.sources.perInferenceOverheadSec = `measured: ${how}; ${describe('run-overhead')}`;
+  const kernelOverhead = record.fit?.kernelOverheadSec ?? record.kernelOverheadSec;
+  p.perOpOverheadSec = kernelOverhead + record.interKernelSec;
+  p.sources.perOpOverheadSec = `measured: ${how}; kernel time of a trivial op ${us(kernelOverhead)}${
+    record.fit ? ' (fitted on overhead-bound layers of the synthetic models)' : ` (${describe('op-overhead')})`
+  } + time between kernels ${us(record.interKernelSec)} (${describe('inter-kernel')})`;
+  if (record.fit) {
+    const fit = record.fit;
+    p.efficiency = { ...fit.efficiency };
+    for (const c of OP_CLASSES) {
+      const n = fit.unitsPerClass[c] ?? 0;
+      if (n > 0)
+        p.sources[`efficiency.${c}`] =
+          `calibrated: fitted (calibrate.ts) to ${n} measured layers of synthetic models on this machine at optimization level ${fit.optimization}: ${fit.models.join('; ')}`;
+    }
+    p.calibration = {
+      status: 'calibrated',
+      measurements: fit.models.length,
+      medianAbsErrorPct: sig(fit.after.totalPct, 3),
+      source: `synthetic models measured on this machine (${when}), ONNX Runtime kernel times; median |error| per layer ${sig(fit.after.layerPct, 3)}% (before the fit: ${sig(fit.before.layerPct, 3)}%)`,
+    };
+  }
+  p.fusions = fusionsAtLevel(p, level);
+  p.description = `${p.description}; graph optimization level ${level}${
+    level === 'disabled' ? '' : ' (efficiency factors were fitted at level disabled)'
+  }${
+    record.groupedConvPerGroupSec !== undefined && level !== 'all'
+      ? `; grouped convolutions cost ${us(record.groupedConvPerGroupSec)} per group more (measured)`
+      : ''
+  }; estimates on this runtime also price ConvInteger with int8 weights, LRN and tensors larger than the last-level cache as measured (hostRuntimeCost)`;
+  return p;
+}
+
+/** The kernel measurements `hostRuntimeCost` uses (a HostCpuRecord has them). */
+export type HostKernelCosts = Partial<
+  Pick<
+    HostCpuRecord,
+    | 'groupedConvPerGroupSec'
+    | 'groupedConvIntegerPerGroupSec'
+    | 'convIntegerInt8WeightSlowdown'
+    | 'lrnSecPerFlop'
+    | 'lastLevelCacheBytes'
+    | 'bandwidthBytesPerSec'
+    | 'ramBandwidthBytesPerSec'
+  >
+>;
+
+export interface RuntimeCostOptions {
+  level: HostOptimizationLevel;
+  /** The profile the estimate uses (its peaks and efficiencies turn per-group time into MAC-equivalents). */
+  profile?: HardwareProfile;
+  /** Measured kernel costs (absent: only the constant-folding difference is applied). */
+  kernels?: HostKernelCosts;
+}
+
+/**
+ * The cost profile as ONNX Runtime's CPU provider executes the model at `level`:
+ *   - with optimizations disabled it evaluates constant subgraphs (ConstantOfShape weight generators, weight
+ *     Transposes, Dequantize…) on every run, only Constant nodes becoming initializers: those layers are priced as
+ *     writing their outputs (no FLOPs);
+ *   - the measured kernel facts of the module comment (per-group time of grouped convolutions below level `all`,
+ *     ConvInteger with int8 weights, LRN, tensors larger than the last-level cache).
+ * Returns `cost` itself when nothing changes.
+ */
+export function hostRuntimeCost(
+  model: Model,
+  cost: ModelProfile,
+  facts: ReadonlyMap<string, ValueFacts>,
+  options: RuntimeCostOptions,
+): ModelProfile {
+  const { level, profile, kernels } = options;
+  const bytes = (name: string): number => {
+    const f = facts.get(name);
+    if (f?.kind !== 'tensor' || f.dtype === undefined || !f.shape || f.shape.some((d) => typeof d !== 'number'))
+      return 0;
+    const n = elementCount(f.shape as number[]);
+    return Number.isNaN(n) ? 0 : storageBytes(f.dtype, n);
+  };
+  const groups = (i: number): number => {
+    const node = model.graph.nodes[i];
+    if (!node || (node.opType !== 'Conv' && node.opType !== 'ConvInteger') || node.domain) return 1;
+    const a = node.attributes.find((x) => x.name === 'group');
+    return a?.type === 'int' ? Number(a.value) : 1;
+  };
+  // Bytes of a tensor larger than the last-level cache count as many times more as RAM is slower.
+  const cache = kernels?.lastLevelCacheBytes;
+  const ramFactor =
+    cache &&
+    kernels?.ramBandwidthBytesPerSec &&
+    kernels.bandwidthBytesPerSec &&
+    kernels.bandwidthBytesPerSec > kernels.ramBandwidthBytesPerSec
+      ? kernels.bandwidthBytesPerSec / kernels.ramBandwidthBytesPerSec
+      : 1;
+  const streamed = (b: number) => (ramFactor > 1 && cache !== undefined && b > cache ? b * ramFactor : b);
+  let changed = false;
+  const layers = cost.layers.map((l): LayerCost => {
+    const node = model.graph.nodes[l.index];
+    if (l.folded && level === 'disabled' && l.opType !== 'Constant' && node) {
+      const out = streamed(node.outputs.filter(Boolean).reduce((s, o) => s + bytes(o), 0));
+      const inp = node.inputs.filter(Boolean).reduce((s, i) => s + bytes(i), 0);
+      const unfolded: LayerCost = {
+        ...l,
+        macs: 0,
+        flops: 0,
+        activationBytes: out,
+        inputBytes: 0,
+        weightBytesRead: inp,
+        memoryBytes: inp + out,
+      };
+      delete unfolded.folded;
+      changed = true;
+      return unfolded;
+    }
+    if (!node || l.folded || l.macs === null || l.flops === null || !profile || !kernels) return l;
+    let macs = l.macs;
+    let flops = l.flops;
+    const integer = node.opType === 'ConvInteger' && !node.domain;
+    const slowdown = kernels.convIntegerInt8WeightSlowdown;
+    const w = facts.get(node.inputs[1] ?? '');
+    if (integer && slowdown && slowdown > 1 && w?.kind === 'tensor' && w.dtype === DataType.INT8) macs *= slowdown;
+    const g = groups(l.index);
+    const perGroupSec = integer ? kernels.groupedConvIntegerPerGroupSec : kernels.groupedConvPerGroupSec;
+    const f = facts.get(node.inputs[0] ?? '');
+    const dtype = f?.kind === 'tensor' && f.dtype !== undefined ? dataTypeName(f.dtype) : 'float32';
+    const rate = () =>
+      (peakMacsPerSec(profile, dtype) ?? peakMacsPerSec(profile, 'float32') ?? 0) *
+      profile.efficiency[opClassOf(node, facts)];
+    if (g > 1 && level !== 'all' && perGroupSec) macs += g * perGroupSec * rate();
+    flops += 2 * (macs - l.macs);
+    if (node.opType === 'LRN' && !node.domain && kernels.lrnSecPerFlop) {
+      // The class rate turns FLOPs into time; scale them so that the time is the measured one.
+      const nonMac = l.flops - 2 * l.macs;
+      flops += nonMac * (kernels.lrnSecPerFlop * rate() - 1);
+    }
+    const weightBytesRead = streamed(l.weightBytesRead);
+    if (macs !== l.macs || flops !== l.flops || weightBytesRead !== l.weightBytesRead) {
+      changed = true;
+      return {
+        ...l,
+        macs,
+        flops,
+        weightBytesRead,
+        memoryBytes: l.memoryBytes === null ? null : l.memoryBytes + weightBytesRead - l.weightBytesRead,
+      };
+    }
+    return l;
+  });
+  return changed ? { ...cost, layers } : cost;
+}

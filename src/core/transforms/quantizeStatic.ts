@@ -1,0 +1,517 @@
+/**
+ * Static INT8 quantization in QDQ form: every activation a quantized operator reads or writes gets a
+ * QuantizeLinear -> DequantizeLinear pair whose scale comes from calibration; weights become int8 (per channel by
+ * default) behind DequantizeLinear, and the biases of Conv and Gemm int32 with scale input_scale × weight_scale
+ * (what integer kernels expect). Runtimes that understand QDQ (ONNX Runtime among them) fuse the pairs into
+ * integer operators.
+ *
+ * Three steps, the middle one the only one that runs a model:
+ *   planStaticQuantization (pure: opset, which tensors to calibrate) -> calibrate (calibration.ts, onnxruntime-node)
+ *   -> applyStaticQuantization (pure: rewrite with the ranges).
+ * `quantizeStatic` does all three, loading calibration.ts only then, so this module stays free of the runtime.
+ *
+ * Conventions: activations asymmetric uint8 (or int8), one scale per tensor, ranges widened to contain 0; a
+ * quantized tensor is replaced by its dequantized copy for every reader in the main graph (what an integer
+ * deployment computes), except graph outputs, which keep the float value; data-movement operators (Reshape,
+ * Transpose, MaxPool…) reuse their input's scale so that they stay exact.
+ */
+
+import { DataType } from '../onnx/dtype.js';
+import type { ExternalDataSource } from '../onnx/externalData.js';
+import type { Model, Node, Tensor } from '../onnx/ir.js';
+import { normalizeDomain } from '../onnx/ir.js';
+import { readTensorValues } from '../onnx/tensor.js';
+import { nodeLabel } from '../onnx/validate.js';
+import type {
+  CalibrationFeed,
+  CalibrationMethod,
+  CalibrationProgress,
+  GeneratedFeedOptions,
+  TensorRange,
+} from './calibration.js';
+import {
+  activationIntRange,
+  adoptNames,
+  asymmetricParams,
+  type ConstantInfo,
+  dequantizeLinearNode,
+  dropUnused,
+  graphConstants,
+  intAttr,
+  makeNode,
+  NameAllocator,
+  prepareOpset,
+  type QuantParams,
+  type QuantType,
+  quantizeValue,
+  quantizeWeight,
+  refuseQuantized,
+  roundHalfEven,
+  typedTensor,
+} from './quantize.js';
+import type { TransformReport, TransformResult } from './types.js';
+
+export const DEFAULT_STATIC_OP_TYPES: readonly string[] = [
+  'Conv',
+  'ConvTranspose',
+  'MatMul',
+  'Gemm',
+  'Add',
+  'Mul',
+  'Relu',
+  'Clip',
+  'LeakyRelu',
+  'Sigmoid',
+  'HardSigmoid',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'Concat',
+  'Resize',
+  'Reshape',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Flatten',
+  'Softmax',
+  'Split',
+  'Pad',
+];
+
+/** Operators whose output holds (a subset of) the input's values: they reuse the input's scale. */
+const sameScaleOps = new Set([
+  'Reshape',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Flatten',
+  'MaxPool',
+  'GlobalMaxPool',
+  'Split',
+  'Slice',
+  'Pad',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Gather',
+]);
+
+/** Inputs that carry tensor data (the others are shapes, scales, bounds…). Undefined: all inputs. */
+function dataInputs(op: string, n: number): number[] {
+  switch (op) {
+    case 'Conv':
+    case 'ConvTranspose':
+    case 'Gemm':
+      return [0, 1, 2].filter((i) => i < n);
+    case 'Clip':
+    case 'Resize':
+    case 'Reshape':
+    case 'Squeeze':
+    case 'Unsqueeze':
+    case 'Split':
+    case 'Pad':
+    case 'Slice':
+    case 'Gather':
+    case 'Upsample':
+      return [0];
+    case 'Where':
+      return [1, 2].filter((i) => i < n);
+    default:
+      return Array.from({ length: n }, (_, i) => i);
+  }
+}
+
+export interface StaticQuantizeOptions {
+  /** Calibration samples. Without them, generated inputs are used (a rough approximation; the report says so). */
+  calibration?: { feeds: AsyncIterable<CalibrationFeed> | Iterable<CalibrationFeed>; total?: number };
+  /** Generated samples when no calibration data is given. Default 8. */
+  generated?: GeneratedFeedOptions;
+  method?: CalibrationMethod;
+  /** For 'percentile'. Default 99.999. */
+  percentile?: number;
+  /** Weights per output channel (default true). */
+  perChannel?: boolean;
+  /** Weights: 'int8' symmetric (default) or 'uint8' asymmetric. */
+  weightType?: QuantType;
+  /** Activations, asymmetric: 'uint8' (default) or 'int8'. */
+  activationType?: QuantType;
+  reduceRange?: boolean;
+  opTypes?: readonly string[];
+  excludeNodes?: readonly string[];
+  excludeOpTypes?: readonly string[];
+  /** Raise the opset when needed (per-channel: 13). Default true. */
+  upgradeOpset?: boolean;
+  onProgress?: (p: CalibrationProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface StaticPlan {
+  /** The model to calibrate and to quantize (its opset possibly raised). */
+  model: Model;
+  /** Activations that need a range. */
+  tensors: string[];
+  perChannel: boolean;
+  notes: string[];
+  warnings: string[];
+}
+
+function selectedNodes(model: Model, options: StaticQuantizeOptions): Set<Node> {
+  const ops = new Set(options.opTypes ?? DEFAULT_STATIC_OP_TYPES);
+  for (const op of options.excludeOpTypes ?? []) ops.delete(op);
+  const excluded = new Set(options.excludeNodes ?? []);
+  return new Set(
+    model.graph.nodes.filter((n) => normalizeDomain(n.domain) === '' && ops.has(n.opType) && !excluded.has(n.name)),
+  );
+}
+
+/** Opset preparation and the list of tensors calibration must measure. Pure. */
+export function planStaticQuantization(model: Model, options: StaticQuantizeOptions = {}): StaticPlan {
+  refuseQuantized(model, 'static quantization');
+  const prep = prepareOpset(model, {
+    need: 10,
+    perChannel: options.perChannel ?? true,
+    upgrade: options.upgradeOpset ?? true,
+    what: 'QDQ quantization (QuantizeLinear/DequantizeLinear)',
+  });
+  const m = prep.model;
+  const consts = graphConstants(m.graph);
+  const tensors = new Set<string>();
+  for (const node of selectedNodes(m, options)) {
+    for (const i of dataInputs(node.opType, node.inputs.length)) {
+      const name = node.inputs[i];
+      if (name && !consts.has(name)) tensors.add(name);
+    }
+    for (const o of node.outputs) if (o) tensors.add(o);
+  }
+  return {
+    model: m,
+    tensors: [...tensors],
+    perChannel: (options.perChannel ?? true) && prep.perChannelAxis,
+    notes: prep.notes,
+    warnings: prep.warnings,
+  };
+}
+
+/** The weight input of an operator and its output-channel axis, for the static form. */
+function weightOf(node: Node, consts: Map<string, ConstantInfo>): { input: number; axis?: number } | undefined {
+  const c = (i: number) => consts.get(node.inputs[i]);
+  switch (node.opType) {
+    case 'Conv':
+      return c(1) ? { input: 1, axis: 0 } : undefined;
+    case 'ConvTranspose':
+      return c(1) ? { input: 1, axis: 1 } : undefined;
+    case 'Gemm':
+      return c(1) && c(1)?.tensor.dims.length === 2
+        ? { input: 1, axis: intAttr(node, 'transB', 0) ? 0 : 1 }
+        : undefined;
+    case 'MatMul': {
+      const r = c(1)?.tensor.dims.length;
+      return r !== undefined ? { input: 1, axis: r >= 2 ? r - 1 : undefined } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Rewrites the planned model with Q/DQ pairs from the calibrated `ranges` (tensors without a range stay float).
+ * Pure: no runtime involved.
+ */
+export async function applyStaticQuantization(
+  plan: StaticPlan,
+  ranges: ReadonlyMap<string, TensorRange>,
+  options: StaticQuantizeOptions = {},
+  source?: ExternalDataSource,
+): Promise<TransformResult> {
+  const weightType = options.weightType ?? 'int8';
+  const actType = options.activationType ?? 'uint8';
+  const actRange = activationIntRange(actType);
+  const reduceRange = options.reduceRange ?? false;
+  const m = plan.model;
+  const g = m.graph;
+  const selected = selectedNodes(m, options);
+  const consts = graphConstants(g);
+  const names = new NameAllocator(m);
+  const report: TransformReport = {
+    transform: 'quantize-static',
+    changedNodes: [],
+    notes: [...plan.notes],
+    warnings: [...plan.warnings],
+  };
+
+  // 1. Quantization parameters of every activation, in graph order (same-scale operators follow their input).
+  const params = new Map<string, QuantParams>();
+  const consumers = new Map<string, number>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const missing = new Set<string>();
+  const paramsOf = (name: string): QuantParams | undefined => {
+    const r = ranges.get(name);
+    if (!r) {
+      missing.add(name);
+      return undefined;
+    }
+    return asymmetricParams(r.min, r.max, actRange);
+  };
+  for (const node of g.nodes) {
+    if (!selected.has(node)) continue;
+    for (const i of dataInputs(node.opType, node.inputs.length)) {
+      const name = node.inputs[i];
+      if (!name || consts.has(name) || params.has(name)) continue;
+      if ((node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm') && i === 2) continue;
+      const p = paramsOf(name);
+      if (p) params.set(name, p);
+    }
+    for (const o of node.outputs) {
+      if (!o || params.has(o) || !consumers.has(o)) continue;
+      const shared = sameScaleOps.has(node.opType) ? params.get(node.inputs[0]) : undefined;
+      const p = shared ?? paramsOf(o);
+      if (p) params.set(o, p);
+    }
+  }
+
+  // 2. Rewrite.
+  const inits: Tensor[] = [];
+  const replaced = new Set<string>();
+  const nodes: Node[] = [];
+  const rename = new Map<string, string>();
+  const constDq = new Map<string, string>();
+  let weightCount = 0;
+  let biasFloat = 0;
+  let pairs = 0;
+  const qdq = (name: string, p: QuantParams, out: Node[]) => {
+    const s = names.fresh(name, '_scale');
+    const z = names.fresh(name, '_zp');
+    const q = names.fresh(name, '_q');
+    const dq = names.fresh(name, '_dq');
+    inits.push(typedTensor(s, DataType.FLOAT, [], [p.scale]));
+    inits.push(
+      typedTensor(
+        z,
+        actRange.dataType,
+        [],
+        actRange.dataType === DataType.INT8 ? Int8Array.of(p.zeroPoint) : Uint8Array.of(p.zeroPoint),
+      ),
+    );
+    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, s, z], [q]));
+    out.push(makeNode('DequantizeLinear', names.fresh(name, '_DQ'), [q, s, z], [dq]));
+    rename.set(name, dq);
+    pairs++;
+  };
+  const adopt = new Map<string, string>();
+  /** DequantizeLinear over integer data already made; returns the output name. */
+  const dequantize = (
+    base: string,
+    dataType: number,
+    dims: readonly number[],
+    values: Int8Array | Uint8Array | Int32Array,
+    scales: ArrayLike<number>,
+    zeroPoints: ArrayLike<number>,
+    axis: number | undefined,
+    out: Node[],
+  ) => {
+    const dq = dequantizeLinearNode(names, inits, base, { dataType, dims, values }, scales, zeroPoints, axis);
+    adopt.set(dq.dataName, base);
+    out.push(dq.node);
+    return dq.output;
+  };
+
+  for (const name of g.inputs.map((v) => v.name)) {
+    const p = params.get(name);
+    if (p && !consts.has(name)) qdq(name, p, nodes);
+  }
+
+  for (let idx = 0; idx < g.nodes.length; idx++) {
+    const node = g.nodes[idx];
+    const inputs = node.inputs.map((i) => rename.get(i) ?? i);
+    const before: Node[] = [];
+    let changed = false;
+    if (selected.has(node)) {
+      const w = weightOf(node, consts);
+      let weightScales: Float32Array | undefined;
+      let weightAxis: number | undefined;
+      if (w) {
+        const c = consts.get(node.inputs[w.input]) as ConstantInfo;
+        if (c.tensor.dataType === DataType.FLOAT) {
+          const axis = plan.perChannel ? w.axis : undefined;
+          const key = `${c.tensor.name}\u0000${axis ?? ''}`;
+          const values = (await readTensorValues(c.tensor, source)) as Float32Array;
+          const q = quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          let out = constDq.get(key);
+          if (!out) {
+            out = dequantize(
+              c.tensor.name,
+              q.dataType,
+              c.tensor.dims,
+              q.values,
+              q.scales,
+              q.zeroPoints,
+              q.axis,
+              before,
+            );
+            constDq.set(key, out);
+            weightCount++;
+          }
+          inputs[w.input] = out;
+          replaced.add(c.tensor.name);
+          weightScales = q.scales;
+          weightAxis = q.axis;
+          changed = true;
+        }
+      }
+      // Bias of Conv / ConvTranspose / Gemm: int32 with scale input_scale × weight_scale.
+      const biasInput = node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm' ? 2 : -1;
+      const bc = biasInput > 0 ? consts.get(node.inputs[biasInput]) : undefined;
+      const xp = params.get(node.inputs[0]);
+      if (bc && bc.tensor.dataType === DataType.FLOAT) {
+        const done = weightScales && xp ? await quantizeBias(bc, xp, weightScales, weightAxis, node) : undefined;
+        if (done) {
+          inputs[biasInput] = dequantize(
+            bc.tensor.name,
+            DataType.INT32,
+            bc.tensor.dims,
+            done.values,
+            done.scales,
+            done.scales.map(() => 0),
+            done.axis,
+            before,
+          );
+          replaced.add(bc.tensor.name);
+        } else biasFloat++;
+      }
+      // Other constant operands (Add/Mul/Concat…): per tensor, activation type, their own range.
+      for (const i of dataInputs(node.opType, node.inputs.length)) {
+        const name = node.inputs[i];
+        const c = name ? consts.get(name) : undefined;
+        if (!c || i === w?.input || i === biasInput || c.tensor.dataType !== DataType.FLOAT) continue;
+        let out = constDq.get(name);
+        if (!out) {
+          const values = (await readTensorValues(c.tensor, source)) as Float32Array;
+          if (values.length === 0) continue;
+          let lo = Number.POSITIVE_INFINITY;
+          let hi = Number.NEGATIVE_INFINITY;
+          for (const v of values) {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+          const p = asymmetricParams(lo, hi, actRange);
+          const qv = actRange.dataType === DataType.INT8 ? new Int8Array(values.length) : new Uint8Array(values.length);
+          for (let k = 0; k < values.length; k++) qv[k] = quantizeValue(values[k], p, actRange);
+          out = dequantize(name, actRange.dataType, c.tensor.dims, qv, [p.scale], [p.zeroPoint], undefined, before);
+          constDq.set(name, out);
+        }
+        inputs[i] = out;
+        replaced.add(name);
+        changed = true;
+      }
+      if (node.inputs.some((i) => rename.has(i)) || node.outputs.some((o) => params.has(o))) changed = true;
+    }
+    nodes.push(...before);
+    nodes.push(inputs.every((v, k) => v === node.inputs[k]) ? node : { ...node, inputs });
+    if (changed) report.changedNodes.push(nodeLabel(node, idx));
+    for (const o of node.outputs) {
+      const p = o ? params.get(o) : undefined;
+      if (p) qdq(o, p, nodes);
+    }
+  }
+
+  async function quantizeBias(
+    bc: ConstantInfo,
+    xp: QuantParams,
+    ws: Float32Array,
+    wAxis: number | undefined,
+    node: Node,
+  ): Promise<{ values: Int32Array; scales: Float32Array; axis?: number } | undefined> {
+    const b = (await readTensorValues(bc.tensor, source)) as Float32Array;
+    const dims = bc.tensor.dims;
+    let axis: number | undefined;
+    let channelOf: (k: number) => number = () => 0;
+    let scales: Float32Array;
+    if (wAxis === undefined) scales = Float32Array.of(Math.fround(xp.scale * ws[0]));
+    else {
+      // Per-channel bias: one scale per output channel; ConvTranspose with groups maps channel c to c mod (M/group).
+      const channels = b.length;
+      const per = ws.length;
+      if (dims.length === 1) axis = 0;
+      else if (dims.length === 2 && dims[0] === 1) axis = 1;
+      else return undefined;
+      if (node.opType !== 'ConvTranspose' && per !== channels) return undefined;
+      if (node.opType === 'ConvTranspose' && channels % per !== 0) return undefined;
+      scales = Float32Array.from({ length: channels }, (_, c) => Math.fround(xp.scale * ws[c % per]));
+      channelOf = (k) => k;
+    }
+    const values = new Int32Array(b.length);
+    for (let k = 0; k < b.length; k++) {
+      const q = roundHalfEven(b[k] / scales[channelOf(k)]);
+      if (!(Math.abs(q) <= 2 ** 31 - 1)) return undefined;
+      values[k] = q;
+    }
+    return { values, scales, ...(axis !== undefined ? { axis } : {}) };
+  }
+
+  const graph = adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...inits] }, replaced), adopt);
+  report.notes.push(
+    `inserted ${pairs} QuantizeLinear/DequantizeLinear pair${pairs === 1 ? '' : 's'} on activations (${actType}, asymmetric, per tensor) and quantized ${weightCount} weight${weightCount === 1 ? '' : 's'} to ${weightType}${plan.perChannel ? ' per channel' : ' per tensor'}${reduceRange ? ' (7-bit range)' : ''}; ${report.changedNodes.length} node${report.changedNodes.length === 1 ? '' : 's'} quantized`,
+  );
+  if (biasFloat)
+    report.notes.push(
+      `${biasFloat} bias${biasFloat === 1 ? '' : 'es'} left in float (input not quantized, or a shape int32 biases cannot take)`,
+    );
+  if (missing.size) {
+    const list = [...missing];
+    report.warnings.push(
+      `${list.length} tensor${list.length === 1 ? '' : 's'} got no calibration range (not float32 at run time, or not produced) and stay float: ${list
+        .slice(0, 5)
+        .map((t) => `'${t}'`)
+        .join(', ')}${list.length > 5 ? ', …' : ''}`,
+    );
+  }
+  if (g.nodes.some((n) => n.opType === 'BatchNormalization')) {
+    report.notes.push(
+      'the model has BatchNormalization nodes, which stay float: folding them into the preceding Conv first (pre-processing) gives better accuracy and integer fusion',
+    );
+  }
+  return { model: { ...m, graph }, report };
+}
+
+/**
+ * Static quantization end to end: plan, calibrate in onnxruntime-node (with progress and cancel), apply. Without
+ * `options.calibration`, generated inputs are used and the report warns that the ranges are a rough approximation.
+ */
+export async function quantizeStatic(
+  model: Model,
+  options: StaticQuantizeOptions = {},
+  source?: ExternalDataSource,
+): Promise<TransformResult> {
+  const plan = planStaticQuantization(model, options);
+  const { calibrate, generatedFeeds } = await import('./calibration.js');
+  const generated = !options.calibration;
+  const count = options.generated?.count ?? 8;
+  const feeds = options.calibration?.feeds ?? generatedFeeds(plan.model, { ...options.generated, count });
+  const result = await calibrate(plan.model, plan.tensors, feeds, {
+    method: options.method ?? 'minmax',
+    ...(options.percentile !== undefined ? { percentile: options.percentile } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(generated
+      ? { total: count }
+      : options.calibration?.total !== undefined
+        ? { total: options.calibration.total }
+        : {}),
+    ...(source ? { externalData: source } : {}),
+  });
+  const out = await applyStaticQuantization(plan, result.ranges, options, source);
+  const method =
+    result.method === 'percentile'
+      ? `percentile (${options.percentile ?? 99.999} %)`
+      : result.method === 'entropy'
+        ? 'entropy (KL divergence)'
+        : 'min/max';
+  out.report.notes.unshift(
+    `calibrated ${plan.tensors.length} tensors on ${result.samples} sample${result.samples === 1 ? '' : 's'} with the ${method} method`,
+  );
+  if (generated) {
+    out.report.warnings.unshift(
+      `calibrated on ${result.samples} GENERATED inputs (uniform in [-1, 1)), not real data: the activation ranges are a rough approximation, and accuracy on real inputs may be worse; give calibration data for a faithful result`,
+    );
+  }
+  return out;
+}

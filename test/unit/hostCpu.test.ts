@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { analyzeModel } from '../../src/core/analysis/cost.js';
+import { GraphBuilder } from '../../src/core/onnx/builder.js';
+import { DataType } from '../../src/core/onnx/dtype.js';
+import { mobileNetLike } from '../../src/core/onnx/syntheticModels.js';
+import { runHostBenchmarks } from '../../src/core/runtime/hostBench.js';
+import { fitHostCpu, hostCalibrationZoo } from '../../src/core/runtime/hostCalibration.js';
+import {
+  hostIdentity,
+  loadHostCpuRecord,
+  measureHostCpu,
+  readHostCpuCacheFile,
+  writeHostCpuRecord,
+} from '../../src/core/runtime/hostCpuStore.js';
+import { estimateModel } from '../../src/core/targets/estimate.js';
+import {
+  type HostCpuRecord,
+  hostCpuKey,
+  hostCpuProfile,
+  hostRuntimeCost,
+  parseHostCpuCache,
+} from '../../src/core/targets/hostCpu.js';
+import { uncitedPaths } from '../../src/core/targets/profile.js';
+import { validateProfile } from '../../src/core/targets/profileSchema.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'emp-hostcpu-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const between = (x: number | undefined, lo: number, hi: number) => x !== undefined && x >= lo && x <= hi;
+
+let quick: HostCpuRecord | undefined;
+async function quickRecord(): Promise<HostCpuRecord> {
+  quick ??= await measureHostCpu({ quick: true });
+  return quick;
+}
+
+test('the microbenchmarks give positive, plausible numbers for one CPU thread', async () => {
+  const r = await runHostBenchmarks({ quick: true, runs: 3 });
+  assert.ok(between(r.float32MacsPerSec, 1e8, 1e12), `float32 ${r.float32MacsPerSec} MAC/s`);
+  assert.ok(r.int8MacsPerSec === undefined || between(r.int8MacsPerSec, 1e8, 1e13), `int8 ${r.int8MacsPerSec} MAC/s`);
+  assert.ok(between(r.bandwidthBytesPerSec, 1e8, 1e12), `bandwidth ${r.bandwidthBytesPerSec} B/s`);
+  assert.ok(between(r.kernelOverheadSec, 0, 1e-3), `kernel overhead ${r.kernelOverheadSec} s`);
+  assert.ok(between(r.interKernelSec, 0, 1e-3), `inter-kernel ${r.interKernelSec} s`);
+  assert.ok(between(r.perInferenceOverheadSec, 0, 1e-2), `run() overhead ${r.perInferenceOverheadSec} s`);
+  assert.ok(
+    r.benchmarks.every((b) => b.ms >= 0 && Number.isFinite(b.value)),
+    'every benchmark has a time and a value',
+  );
+  assert.ok(
+    r.benchmarks.some((b) => b.id === 'matmul-f32') && r.benchmarks.some((b) => b.id === 'add-bandwidth'),
+    'the float32 and bandwidth benchmarks ran',
+  );
+});
+
+test('the host-cpu profile from a record is valid, fully cited and carries the measured numbers', async () => {
+  const rec = await quickRecord();
+  const p = hostCpuProfile(rec);
+  assert.deepEqual(validateProfile(p), [], 'valid profile');
+  assert.deepEqual(uncitedPaths(p), [], 'every number cited');
+  assert.equal(p.compute.float32?.macsPerSec, rec.float32MacsPerSec, 'float32 peak');
+  assert.equal(p.memory.dram?.bandwidthBytesPerSec, rec.bandwidthBytesPerSec, 'bandwidth');
+  assert.ok(
+    Math.abs(p.perOpOverheadSec - (rec.kernelOverheadSec + rec.interKernelSec)) < 1e-12,
+    'per-op overhead = kernel + between kernels',
+  );
+  assert.match(p.sources['compute.float32.macsPerSec'], /^measured: /, 'cited as measured');
+  assert.deepEqual(p.fusions, [], 'nothing fused with optimizations disabled');
+  const basic = hostCpuProfile(rec, { optimization: 'basic' });
+  assert.ok(
+    basic.fusions.length > 0 && basic.fusions.every((f) => /basic level/.test(f.description ?? '')),
+    'basic-level fusions only',
+  );
+  assert.equal(p.calibration.status, 'uncalibrated', 'no fit in a quick record');
+  const fitted = hostCpuProfile({
+    ...rec,
+    fit: {
+      optimization: 'disabled',
+      efficiency: { conv: 0.8, depthwise: 0.1, matmul: 0.9, elementwise: 0.05, pooling: 0.1, other: 0.2 },
+      kernelOverheadSec: 3e-6,
+      models: ['a', 'b'],
+      units: 10,
+      before: { layerPct: 40, totalPct: 30 },
+      after: { layerPct: 20, totalPct: 5 },
+      unitsPerClass: { conv: 3, depthwise: 2, matmul: 2, elementwise: 3, pooling: 0, other: 0 },
+    },
+  });
+  assert.deepEqual(validateProfile(fitted), [], 'valid fitted profile');
+  assert.equal(fitted.efficiency.conv, 0.8, 'fitted factor used');
+  assert.equal(fitted.calibration.status, 'calibrated', 'calibrated');
+  assert.match(fitted.sources['efficiency.conv'], /^calibrated: /, 'fitted factor cited');
+  assert.match(fitted.sources['efficiency.pooling'], /^assumed: /, 'class without measurements keeps its assumption');
+});
+
+test('cache: write, read back, keyed by machine; bad files read as empty', async () => {
+  const rec = await quickRecord();
+  assert.equal(rec.key, hostCpuKey(hostIdentity()), 'key of this machine');
+  const path = join(dir, 'sub', 'host-cpu.json');
+  await writeHostCpuRecord(path, rec);
+  const other: HostCpuRecord = { ...rec, key: 'another CPU', identity: { ...rec.identity, cpuModel: 'another CPU' } };
+  await writeHostCpuRecord(path, other);
+  const cache = await readHostCpuCacheFile(path);
+  assert.deepEqual(cache.records[rec.key], rec, 'round trip');
+  assert.deepEqual(Object.keys(cache.records).sort(), [rec.key, 'another CPU'].sort(), 'both machines kept');
+  const loaded = await loadHostCpuRecord({ cachePath: path, quick: true });
+  assert.ok(loaded.cached, 'served from the cache');
+  assert.deepEqual(loaded.record, rec, 'the cached record');
+  assert.deepEqual(parseHostCpuCache('not json').records, {}, 'unreadable: empty');
+  assert.deepEqual(parseHostCpuCache('{"version":2,"records":{}}').records, {}, 'other version: empty');
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, JSON.stringify({ version: 1, records: { [rec.key]: { ...rec, float32MacsPerSec: -1 } } }));
+  assert.deepEqual((await readHostCpuCacheFile(broken)).records, {}, 'invalid record dropped');
+  const none = await loadHostCpuRecord({ cachePath: null, quick: true });
+  assert.ok(!none.cached && none.path === null, 'no cache: measured, nothing written');
+});
+
+test('runtime cost: constant subgraphs run with optimizations disabled; grouped convolutions pay per group', async () => {
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input('x', DataType.FLOAT, [1, 1024]);
+  const shape = b.initializer('shape', DataType.INT64, [2], [1024, 1024]);
+  const w = b.node('ConstantOfShape', [shape], {}, { name: 'weights' });
+  const y = b.node('MatMul', [x, w], {}, { name: 'mm' });
+  b.output(y, DataType.FLOAT, [1, 1024]);
+  const model = b.build();
+  const { profile: cost, facts } = analyzeModel(model);
+  assert.ok(cost.layers[0].folded, 'the cost model folds ConstantOfShape');
+  const disabled = hostRuntimeCost(model, cost, facts, { level: 'disabled' });
+  assert.ok(!disabled.layers[0].folded, 'unfolded with optimizations disabled');
+  assert.equal(disabled.layers[0].activationBytes, 1024 * 1024 * 4, 'writes the generated weights');
+  assert.equal(hostRuntimeCost(model, cost, facts, { level: 'basic' }), cost, 'ONNX Runtime folds it at basic');
+
+  const rec = await quickRecord();
+  const cnn = mobileNetLike({ blocks: 1, width: 16, inputSize: 32 });
+  const a = analyzeModel(cnn);
+  const profile = hostCpuProfile(rec);
+  const perGroupSec = 1e-6;
+  const priced = hostRuntimeCost(cnn, a.profile, a.facts, {
+    level: 'disabled',
+    profile,
+    kernels: { groupedConvPerGroupSec: perGroupSec },
+  });
+  const base = estimateModel(cnn, a.profile, a.facts, profile);
+  const withGroups = estimateModel(cnn, priced, a.facts, profile);
+  const dw = base.layers.findIndex((l) => l.opClass === 'depthwise');
+  assert.ok(dw >= 0, 'the model has a depthwise layer');
+  const extraMs = (withGroups.layers[dw].computeMs ?? 0) - (base.layers[dw].computeMs ?? 0);
+  assert.ok(Math.abs(extraMs - 16 * perGroupSec * 1000) < 1e-9, `16 groups × 1 µs, got ${extraMs} ms`);
+  assert.equal(
+    hostRuntimeCost(cnn, a.profile, a.facts, {
+      level: 'all',
+      profile,
+      kernels: { groupedConvPerGroupSec: perGroupSec },
+    }),
+    a.profile,
+    'not at level all (NCHWc kernels)',
+  );
+});
+
+test('the efficiency fit on the synthetic zoo informs every main op class with factors in (0, 1]', async () => {
+  const rec = await quickRecord();
+  const { fit, result } = await fitHostCpu(rec, { runs: 2 });
+  assert.equal(fit.models.length, hostCalibrationZoo().length, 'every zoo model measured');
+  assert.ok(fit.units > 100, `${fit.units} measured layers`);
+  for (const [c, e] of Object.entries(fit.efficiency)) assert.ok(e > 0 && e <= 1, `${c} factor ${e}`);
+  for (const c of ['conv', 'depthwise', 'matmul', 'elementwise'] as const)
+    assert.ok(fit.unitsPerClass[c] > 0, `${c} informed by ${fit.unitsPerClass[c]} layers`);
+  assert.ok(fit.kernelOverheadSec >= 0 && fit.kernelOverheadSec < 1e-3, `kernel overhead ${fit.kernelOverheadSec}`);
+  assert.ok(Number.isFinite(fit.after.layerPct) && Number.isFinite(result.before.medianAbsErrorPct), 'errors reported');
+  assert.deepEqual(validateProfile(hostCpuProfile({ ...rec, fit })), [], 'the fitted record gives a valid profile');
+});
