@@ -21,7 +21,6 @@ import type {
 } from './ir.js';
 import { notePresence } from './presence.js';
 import { type Long, onnx, toBigInt, toNumber } from './proto.js';
-import { readModel } from './wireReader.js';
 
 /** A model (or tensor file) that cannot be read at all. The message names the file when one is known. */
 export class OnnxReadError extends Error {
@@ -33,16 +32,16 @@ export interface ReadOptions {
   fileName?: string;
 }
 
-/**
- * Parses a whole `.onnx` file. Throws OnnxReadError when the bytes are not a readable ONNX model. The bytes are
- * decoded straight into the IR (wireReader.ts); modelFromProto below gives the same model from protobufjs messages.
- */
+/** Parses a whole `.onnx` file. Throws OnnxReadError when the bytes are not a readable ONNX model. */
 export function decodeModel(bytes: Uint8Array, options: ReadOptions = {}): Model {
-  const decoded = decodeProto(bytes, options, 'an ONNX model', readModel);
-  if (!decoded.hasGraph) {
-    throw new OnnxReadError(`${label(options)}not an ONNX model: no graph in ${bytes.length} bytes`);
+  const proto = decodeProto(bytes, options, 'an ONNX model', (b) => onnx.ModelProto.decode(b));
+  if (!proto.graph) {
+    throw new OnnxReadError(
+      `${label(options)}not an ONNX model: no graph in ${bytes.length} bytes` +
+        (proto.irVersion ? '' : ' and no ir_version'),
+    );
   }
-  return decoded.model;
+  return modelFromProto(proto);
 }
 
 /** Parses a serialized TensorProto (ONNX test data `input_*.pb`, `output_*.pb`). */
