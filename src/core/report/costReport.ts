@@ -1,6 +1,6 @@
 /**
  * What `edge-profile profile` prints: a model profile (analysis/cost.ts) as a table for the terminal, CSV,
- * Markdown, or the JSON document. Pure data in, text out.
+ * Markdown, or JSON. Pure data in, text out.
  */
 
 import type { CostTotals, LayerCost, ModelProfile, TensorSummary } from '../analysis/cost.js';

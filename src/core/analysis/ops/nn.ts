@@ -89,7 +89,7 @@ export function readWindow(ctx: InferContext, n: number, fallbackKernel?: Dim[])
   };
 }
 
-/** Output size of one spatial axis of a convolution or pooling window. */
+/** Output size of one spatial axis of a convolution or a pooling window (per axis). */
 export function windowOutDim(input: Dim, w: WindowAttrs, i: number): Dim {
   const n = w.strides.length;
   const s = w.strides[i];
