@@ -23,6 +23,7 @@ import type { HardwareProfile } from '../core/targets/profile.js';
 import { didYouMean } from '../core/targets/profileSchema.js';
 import { ProfileError, parseProfileText, profileRegistry } from '../core/targets/userProfiles.js';
 import { FileError, type LoadedModel, loadModelFile, readTextFile } from '../node/files.js';
+import { parseDims, UsageError } from './args.js';
 
 const usage = `Usage: edge-profile <command> [MODEL] [options]
 
@@ -65,8 +66,6 @@ Every latency, RAM and flash figure is an estimate and is printed with the profi
 Exit codes: 0 ok; 1 the model has errors, or (check) a budget or the target's capacity is exceeded or an op has no
 kernel on the target; 2 bad usage, unreadable file, bad profile file, unknown target, or (--exact) a model ONNX
 Runtime cannot load or run.`;
-
-class UsageError extends Error {}
 
 /** A problem worth one line on stderr and exit code 2, without the usage text. */
 class CliError extends Error {}
@@ -305,19 +304,6 @@ async function measure(loaded: LoadedModel, options: ProfileOptions): Promise<vo
 function parseCount(text: string, what: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${what}: '${text}' is not a positive integer`);
   return Number(text);
-}
-
-/** `--dim batch=1` (repeatable) -> { batch: 1 }. */
-function parseDims(list: string[]): Record<string, number> {
-  const dims: Record<string, number> = {};
-  for (const item of list) {
-    const eq = item.lastIndexOf('=');
-    const name = item.slice(0, eq);
-    const size = item.slice(eq + 1);
-    if (eq <= 0 || !/^\d+$/.test(size)) throw new UsageError(`--dim '${item}': expected SYMBOL=N, e.g. batch=1`);
-    dims[name] = Number(size);
-  }
-  return dims;
 }
 
 /** `--input name=1x3x224x224` (repeatable) -> { name: [1, 3, 224, 224] }; symbols stay strings, '?' is unknown. */

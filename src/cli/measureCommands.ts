@@ -38,6 +38,7 @@ import { type HostCpuRecord, hostCpuProfile, hostRuntimeCost } from '../core/tar
 import { describeCalibration, type HardwareProfile } from '../core/targets/profile.js';
 import { loadUserProfiles, ProfileError } from '../core/targets/userProfiles.js';
 import { FileError, type LoadedModel, loadModelFile, writeFileAtomic } from '../node/files.js';
+import { parseDims, UsageError } from './args.js';
 
 const measureUsage = `Usage: edge-profile measure MODEL [options]
 
@@ -77,8 +78,6 @@ Options:
   --force                      overwrite OUT.json
   --report text|json           how to print the fit report (default text)
   --host-cache PATH|none       host-cpu numbers cache (target host-cpu only)`;
-
-class UsageError extends Error {}
 
 const LEVELS: readonly OptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
 
@@ -123,17 +122,6 @@ function level(text: string | undefined): OptimizationLevel {
   if (!(LEVELS as readonly string[]).includes(text))
     throw new UsageError(`--optimization: '${text}' is not one of ${LEVELS.join(', ')}`);
   return text as OptimizationLevel;
-}
-
-function parseDims(list: readonly string[]): Record<string, number> {
-  const dims: Record<string, number> = {};
-  for (const item of list) {
-    const eq = item.lastIndexOf('=');
-    const size = item.slice(eq + 1);
-    if (eq <= 0 || !/^\d+$/.test(size)) throw new UsageError(`--dim '${item}': expected SYMBOL=N, e.g. batch=1`);
-    dims[item.slice(0, eq)] = Number(size);
-  }
-  return dims;
 }
 
 function hostCachePath(text: string | undefined): string | null | undefined {

@@ -24,6 +24,7 @@ import { type PruneOptions, type PruneStats, pruneModel } from '../core/transfor
 import { TransformError, type TransformReport, type TransformResult } from '../core/transforms/types.js';
 import type { ValidationReport } from '../core/transforms/validate.js';
 import { FileError, type LoadedModel, loadModelFile, readTextFile } from '../node/files.js';
+import { parseDims, UsageError } from './args.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -34,8 +35,6 @@ const processIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
-
-class UsageError extends Error {}
 
 const commonHelp = `Output and validation options:
   -o, --output OUT     where to write (default: next to MODEL, e.g. model.int8.onnx / model.pruned.onnx)
@@ -157,17 +156,6 @@ function number(text: string | undefined, what: string, check: (x: number) => bo
   const x = Number(text);
   if (text.trim() === '' || !Number.isFinite(x) || !check(x)) throw new UsageError(`${what}: '${text}' is not valid`);
   return x;
-}
-
-function parseDims(list: string[]): Record<string, number> {
-  const dims: Record<string, number> = {};
-  for (const item of list) {
-    const eq = item.lastIndexOf('=');
-    const size = item.slice(eq + 1);
-    if (eq <= 0 || !/^\d+$/.test(size)) throw new UsageError(`--dim '${item}': expected SYMBOL=N, e.g. batch=1`);
-    dims[item.slice(0, eq)] = Number(size);
-  }
-  return dims;
 }
 
 function pickFormat(v: string | undefined): 'text' | 'json' {

@@ -9,6 +9,7 @@ import { float16ToFloat32, readTensorValues } from '../../src/core/onnx/tensor.j
 import { validateModel } from '../../src/core/onnx/validate.js';
 import { encodeModel } from '../../src/core/onnx/writer.js';
 import { convertToFloat16, DEFAULT_FP16_BLOCK_LIST, FP16_DEFAULT_BLOCKED } from '../../src/core/transforms/fp16.js';
+import { cosine } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
 const H = DataType.FLOAT16;
@@ -55,18 +56,6 @@ async function run(
   } finally {
     await session.release();
   }
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return aa === 0 && bb === 0 ? 1 : ab / Math.sqrt(aa * bb);
 }
 
 function assertValid(model: Model, what: string): void {

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { GraphBuilder, makeTensor, Rng } from '../../src/core/onnx/builder.js';
-import { DataType, encodeModel, type Model, validateModel } from '../../src/core/onnx/index.js';
+import { DataType, type Model, validateModel } from '../../src/core/onnx/index.js';
 import { mobileNetLike } from '../../src/core/onnx/syntheticModels.js';
 import { preprocessModel } from '../../src/core/transforms/preprocess.js';
 import { ortConstantEvaluator } from '../../src/core/transforms/validate.js';
+import { randomTensor, runModel as run } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
-
-async function run(model: Model, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
-
-function input(shape: number[], seed = 5): ort.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new ort.Tensor('float32', new Rng(seed).uniformArray(n, -1, 1), shape);
-}
 
 function maxAbsDiff(a: ort.Tensor, b: ort.Tensor): number {
   assert.deepEqual(a.dims, b.dims, 'same shape');
@@ -49,7 +36,7 @@ test('BatchNormalization folds into Conv exactly (ORT outputs within 1e-5)', asy
     'valid',
   );
   for (const seed of [1, 2]) {
-    const x = input([1, 3, 32, 32], seed);
+    const x = randomTensor([1, 3, 32, 32], seed);
     const d = maxAbsDiff((await run(m, { input: x })).probabilities, (await run(r.model, { input: x })).probabilities);
     assert.ok(d < 1e-5, `outputs equal within 1e-5 (max diff ${d})`);
   }
@@ -78,7 +65,7 @@ test('BatchNormalization folds into Gemm (with bias and beta) exactly', async ()
   const r = await preprocessModel(m);
   assert.deepEqual(ops(r.model), ['Gemm'], 'BN folded into the Gemm');
   assert.equal(r.model.graph.outputs[0].name, 'out', 'graph output keeps its name');
-  const feeds = { x: input([2, 6]) };
+  const feeds = { x: randomTensor([2, 6], 5) };
   const d = maxAbsDiff((await run(m, feeds)).out, (await run(r.model, feeds)).out);
   assert.ok(d < 1e-5, `outputs equal within 1e-5 (max diff ${d})`);
 });
@@ -122,7 +109,7 @@ for (const evaluator of ['built-in', 'onnxruntime'] as const) {
       [],
       'valid',
     );
-    const feeds = { x: input([1, 4]) };
+    const feeds = { x: randomTensor([1, 4], 5) };
     const before = (await run(m, feeds)).y;
     const after = (await run(r.model, feeds)).y;
     assert.deepEqual(Array.from(after.data as Float32Array), Array.from(before.data as Float32Array), 'identical');
@@ -155,7 +142,7 @@ test('no-op nodes are removed and graph outputs keep their names', async () => {
     r.report.notes.some((n) => n.includes("'passthrough'")),
     'the Identity from input to output is kept and said so',
   );
-  const feeds = { x: input([1, 4]) };
+  const feeds = { x: randomTensor([1, 4], 5) };
   const before = await run(m, feeds);
   const after = await run(r.model, feeds);
   for (const name of ['y', 'x_copy']) {
@@ -184,7 +171,7 @@ test('constant folding does not store large generated tensors', async () => {
     '128·128 generated elements stay generated',
   );
   assert.ok(!r.model.graph.nodes.some((n) => n.name === 'small_ones'), '4 elements are folded');
-  const feeds = { x: input([1, 128, 128]) };
+  const feeds = { x: randomTensor([1, 128, 128], 5) };
   const before = (await run(m, feeds)).y.data as Float32Array;
   const after = (await run(r.model, feeds)).y.data as Float32Array;
   assert.deepEqual(Array.from(after), Array.from(before), 'identical');

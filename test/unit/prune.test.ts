@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { profileModel } from '../../src/core/analysis/cost.js';
 import { GraphBuilder, makeTensor, Rng } from '../../src/core/onnx/builder.js';
-import { DataType, encodeModel, type Model, readTensorValues, validateModel } from '../../src/core/onnx/index.js';
+import { DataType, type Model, readTensorValues, validateModel } from '../../src/core/onnx/index.js';
 import { mobileNetLike } from '../../src/core/onnx/syntheticModels.js';
 import { pruneModel } from '../../src/core/transforms/prune.js';
 import { TransformError } from '../../src/core/transforms/types.js';
+import { randomTensor, runModel as run } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
-
-async function run(model: Model, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
-
-function image(shape: number[], seed = 3): ort.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return new ort.Tensor('float32', new Rng(seed).uniformArray(n, -1, 1), shape);
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'same number of elements');
@@ -124,7 +110,7 @@ test('structured pruning of mobileNetLike at 50%: channels really gone, consumer
   assert.equal(profileModel(r.model).totals.macs, expected, 'MACs after');
   assert.ok(r.stats.prunedParams > 0 && r.stats.params === profileModel(m).totals.params, 'params counted');
 
-  const x = image([1, 3, 32, 32]);
+  const x = randomTensor([1, 3, 32, 32], 3);
   const before = await run(m, { input: x });
   const after = await run(r.model, { input: x });
   assert.deepEqual(after.probabilities.dims, before.probabilities.dims, 'same output shape');
@@ -136,7 +122,7 @@ test('structured pruning through a constant Reshape head rewrites the shape lite
   const r = await pruneModel(m, { sparsity: 0.5, structured: true, norm: 'l2' });
   const shape = initializer(r.model, nodeNamed(r.model, 'head.reshape').inputs[1]);
   assert.deepEqual(Array.from((await readTensorValues(shape)) as BigInt64Array), [0n, 8n], 'shape [0, 16] → [0, 8]');
-  const out = await run(r.model, { input: image([1, 3, 32, 32]) });
+  const out = await run(r.model, { input: randomTensor([1, 3, 32, 32], 3) });
   assert.deepEqual(out.probabilities.dims, [1, 10], 'runs with the same output shape');
 });
 
@@ -156,7 +142,7 @@ test('residual Add and Concat are pruned consistently: equal to the original wit
   assert.equal(profileModel(m).totals.macs, 29184, 'MACs before');
   assert.equal(profileModel(r.model).totals.macs, 13440, 'MACs after');
 
-  const x = image([1, 3, 8, 8], 11);
+  const x = randomTensor([1, 3, 8, 8], 11);
   const zeroed = await zeroChannels(m, { ...removed, d: removed.a });
   const reference = await run(zeroed, { x });
   const pruned = await run(r.model, { x });
@@ -193,7 +179,7 @@ test('a dependency that cannot be followed keeps those channels with a warning n
     r.report.warnings.some((w) => w.includes("'split_heads'") && w.includes('Reshape')),
     `a warning names the Reshape: ${r.report.warnings.join(' | ')}`,
   );
-  const out = await run(r.model, { x: image([1, 3, 4, 4]) });
+  const out = await run(r.model, { x: randomTensor([1, 3, 4, 4], 3) });
   assert.deepEqual(out.z.dims, [1, 4, 4, 4], 'still runs');
   await assert.rejects(
     pruneModel(m, { sparsity: 0.5, structured: true, strict: true }),
@@ -249,7 +235,7 @@ test('unstructured pruning reaches the target sparsity globally or per layer and
     'the report says a dense runtime gains nothing',
   );
   assert.ok((g.stats.bitmaskBytes ?? 0) < (g.stats.denseBytes ?? 0), 'bitmask storage estimate is smaller');
-  const out = await run(g.model, { input: image([1, 3, 32, 32]) });
+  const out = await run(g.model, { input: randomTensor([1, 3, 32, 32], 3) });
   assert.deepEqual(out.probabilities.dims, [1, 10], 'runs');
 });
 
@@ -274,6 +260,6 @@ test('models before IR 4 (weights listed as graph inputs) are pruned, and their 
     ['x', ...r.model.graph.initializers.map((t) => t.name)].sort(),
     'inputs: the real input and every initializer',
   );
-  const out = await run(r.model, { x: image([1, 3, 6, 6]) });
+  const out = await run(r.model, { x: randomTensor([1, 3, 6, 6], 3) });
   assert.deepEqual(out.y.dims, [1, 4, 6, 6], 'runs');
 });

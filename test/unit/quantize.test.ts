@@ -19,6 +19,7 @@ import {
 } from '../../src/core/transforms/quantize.js';
 import { quantizeStatic } from '../../src/core/transforms/quantizeStatic.js';
 import { TransformError } from '../../src/core/transforms/types.js';
+import { cosine, runModel } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
 
@@ -37,27 +38,6 @@ function feedsFor(model: Model, seed: number): Record<string, ort.Tensor> {
     feeds[v.name] = new ort.Tensor('float32', rng.uniformArray(n, -1, 1), shape);
   }
   return feeds;
-}
-
-async function runModel(model: Model, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
-  try {
-    return await session.run(feeds);
-  } finally {
-    await session.release();
-  }
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return aa === 0 && bb === 0 ? 1 : ab / Math.sqrt(aa * bb);
 }
 
 /** The smallest cosine similarity over all outputs of the float model and the transformed one, on the same input. */
