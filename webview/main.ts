@@ -128,6 +128,14 @@ class App {
       case 'error':
         app.replaceChildren(el('h1', msg.fileName), el('p', msg.message, 'error'));
         break;
+      case 'progress':
+      case 'targets':
+      case 'estimate':
+      case 'estimateError':
+      case 'weightStats':
+      case 'reveal':
+      case 'exportGraph':
+        break;
       default:
         assertNever(msg);
     }

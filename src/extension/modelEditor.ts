@@ -93,6 +93,14 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
           break;
         }
         case 'rendered':
+        case 'selectTarget':
+        case 'requestWeightStats':
+        case 'applyFix':
+        case 'exportReport':
+        case 'graphImage':
+        case 'runCommand':
+        case 'cancel':
+        case 'selected':
           break;
         default:
           assertNever(msg);
