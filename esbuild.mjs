@@ -1,6 +1,6 @@
-// One build for every bundle: the extension host (CommonJS, `vscode` external), the CLI, the webview, and the
-// webview's layout worker. The worker is built first, in memory, and reaches the webview bundle as the text of the
-// module `emp:layout-worker`: a VS Code webview can only start workers from blob: (or data:) URLs.
+// One build for every bundle: the extension host (CommonJS, `vscode` external) and its analysis worker, the CLI, the
+// webview, and the webview's layout worker. The layout worker is built first, in memory, and reaches the webview
+// bundle as the text of the module `emp:layout-worker`: a VS Code webview can only start workers from blob: (or data:) URLs.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -59,6 +59,8 @@ const layoutWorkerPlugin = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  // Decoding and analysis of the open models, in a worker thread off the extension host's main thread.
+  { ...common, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     ...browser,

@@ -8,6 +8,8 @@ import type { HostMessage } from '../protocol.js';
 /** Command ids (all in the "Edge Profiler" category of the command palette). */
 export const COMMANDS = {
   open: 'edgeProfiler.open',
+  /** Opens the bundled sample model (the Getting Started walkthrough). */
+  openSample: 'edgeProfiler.openSample',
   selectTarget: 'edgeProfiler.selectTarget',
   showLayer: 'edgeProfiler.showLayer',
   exportReport: 'edgeProfiler.exportReport',
