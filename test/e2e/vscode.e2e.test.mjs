@@ -232,6 +232,62 @@ async function webview(fileName, ready, timeoutMs = 60_000) {
   );
 }
 
+/** Runs a command from the command palette (F1) by its title, e.g. "Edge Profiler: Select Target". */
+async function runCommand(title) {
+  const input = page.locator('.quick-input-widget input.input');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 5) throw err;
+    }
+  }
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await row.click();
+}
+
+/** Picks the row labelled `label` in the quick pick that is open (typing it first to filter). */
+async function pickQuickItem(label) {
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(label);
+  // Filtered by the id, the target's row is the first (ids are unique and no other id contains another).
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Selects a target the way a person does: the command palette, then the target's row in the quick pick. */
+async function selectTarget(id) {
+  await runCommand('Edge Profiler: Select Target');
+  await pickQuickItem(id);
+}
+
+/** The text of our status bar item once it names `targetId` (it shows the estimate's latency too). */
+async function statusBarTarget(targetId, timeoutMs = 60_000) {
+  const item = page.locator('.statusbar-item', { hasText: targetId });
+  await item.first().waitFor({ state: 'visible', timeout: timeoutMs });
+  return ((await item.first().textContent()) ?? '').trim();
+}
+
+/** The rows of the Problems panel (opened with its command), as text, once `ready(rows)` holds. */
+async function problems(ready, timeoutMs = 60_000) {
+  await runCommand('View: Focus Problems');
+  const deadline = performance.now() + timeoutMs;
+  let rows = [];
+  while (performance.now() < deadline) {
+    rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    if (ready(rows)) return rows;
+    await sleep(250);
+  }
+  throw new Error(`the Problems panel never showed what was expected; rows:\n${rows.join('\n---\n') || '(none)'}`);
+}
+
 /** Every log line VS Code wrote under the user data folder (server, remote extension host, ...). */
 function vscodeLogs() {
   const lines = [];
@@ -386,6 +442,51 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
         `the error does not say what is wrong: ${view.error}`,
       );
       assert.doesNotMatch(view.text, /IR version/);
+    });
+  });
+
+  it('switches the target through the command palette; the status bar follows', { timeout: 120_000 }, async () => {
+    await withEvidence('select-target', async () => {
+      await quickOpen(sample);
+      await webview(sample, (v) => v.text.includes('IR version'));
+      // The default target first, with an estimate (a latency in ms).
+      const before = await statusBarTarget('cortex-m7');
+      assert.match(before, /cortex-m7 · [\d.,]+ ms/, `status bar: ${before}`);
+      const t = performance.now();
+      await selectTarget('cortex-m4');
+      const after = await statusBarTarget('cortex-m4');
+      console.log(`# status bar shows ${JSON.stringify(after)} ${seconds(t)} after picking cortex-m4`);
+      const ms = (text) => Number(/· ([\d.,]+) ms/.exec(text)?.[1].replaceAll(',', ''));
+      // A 120 MHz Cortex-M4 is much slower than a 480 MHz Cortex-M7 on the same model.
+      assert.ok(ms(after) > 5 * ms(before), `cortex-m4 ${after} vs cortex-m7 ${before}`);
+      assert.equal(await page.locator('.statusbar-item', { hasText: 'cortex-m7' }).count(), 0);
+    });
+  });
+
+  it("shows the estimate's diagnostics in the Problems panel and updates them on target change", {
+    timeout: 120_000,
+  }, async () => {
+    await withEvidence('problems', async () => {
+      await quickOpen(sample);
+      await webview(sample, (v) => v.text.includes('IR version'));
+      // The float model on an int8-only NPU: a Transpose without a kernel and float layers on the CPU core.
+      await selectTarget('ethos-u55-128');
+      await statusBarTarget('ethos-u55-128');
+      const rows = await problems((r) => r.some((x) => /Transpose not supported on ethos-u55-128/.test(x)));
+      const transpose = rows.find((x) => /Transpose not supported/.test(x));
+      assert.match(transpose, /layer: /, `the entry names the layer: ${transpose}`);
+      assert.ok(
+        rows.some((x) => /compute in float32; ethos-u55-128 runs int8/.test(x) && /Quantize to INT8/.test(x)),
+        `a float32 entry offering INT8 quantization:\n${rows.join('\n')}`,
+      );
+      assert.ok(
+        rows.some((x) => x.includes(sample)),
+        `the entries are under ${sample}:\n${rows.join('\n')}`,
+      );
+      // On cortex-m4 the model fits and every layer has a kernel: the entries go away.
+      await selectTarget('cortex-m4');
+      await statusBarTarget('cortex-m4');
+      await problems((r) => !r.some((x) => /ethos-u55-128/.test(x)));
     });
   });
 
