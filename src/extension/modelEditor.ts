@@ -30,6 +30,7 @@ import { webviewHtml } from './webviewHtml.js';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const MB = 1024 * 1024;
+const megabytes = (n: number) => `${(n / MB).toFixed(n < 10 * MB ? 1 : 0)} MB`;
 
 export class ModelDocument implements vscode.CustomDocument {
   readonly fileName: string;
@@ -71,9 +72,9 @@ export class ModelDocument implements vscode.CustomDocument {
 
   /** Ends the worker: what is running stops, and the webview says so. */
   cancel(): void {
-    if (!this.client?.alive) return;
+    if (this.cancelled || (this.client && !this.client.alive)) return;
     this.cancelled = true;
-    this.client.cancel(`${this.fileName}: cancelled; reopen the file to analyze it again`);
+    this.client?.cancel(`${this.fileName}: cancelled; reopen the file to analyze it again`);
   }
 
   get wasCancelled(): boolean {
@@ -180,7 +181,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     if (size !== undefined && size > threshold) {
       const name = uri.path.split('/').pop();
       const choice = await vscode.window.showWarningMessage(
-        `${name} is ${(size / MB).toFixed(0)} MB, over the ${(threshold / MB).toFixed(0)} MB of edgeProfiler.sizeThresholdMB. Load its weights too?`,
+        `${name} is ${megabytes(size)}, over the ${megabytes(threshold)} of edgeProfiler.sizeThresholdMB. Load its weights too?`,
         {
           modal: true,
           detail:
@@ -220,7 +221,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
           } catch (err) {
             throw new Error(`${doc.fileName}: cannot read the file: ${message(err)}`);
           }
-          if (doc.wasCancelled) throw new CancelledError(`${doc.fileName}: cancelled`);
+          if (doc.wasCancelled) throw new CancelledError(`${doc.fileName}: cancelled; reopen the file to load it`);
           // The worker gets the bytes without a copy when they own their buffer.
           const owned =
             bytes.byteOffset === 0 &&

@@ -32,6 +32,8 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const extensionId = 'edge-model-profiler.edge-model-profiler';
 const sample = 'vww_96_float.onnx';
 const broken = 'broken.onnx';
+/** A copy of the sample opened with a size threshold below its size. */
+const bigCopy = 'vww_copy_over_threshold.onnx';
 // Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
 const chromiumArgs = [
   '--no-sandbox',
@@ -487,6 +489,35 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
       await selectTarget('cortex-m4');
       await statusBarTarget('cortex-m4');
       await problems((r) => !r.some((x) => /ethos-u55-128/.test(x)));
+    });
+  });
+
+  it('asks before loading the weights of a model over the size threshold; "Graph Only" still opens it', {
+    timeout: 120_000,
+  }, async () => {
+    await withEvidence('size-threshold', async () => {
+      // A workspace setting below the sample's 0.87 MB, and a copy of the sample that has not been opened yet.
+      const settingsDir = join(dirs.workspace, '.vscode');
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'edgeProfiler.sizeThresholdMB': 0.5 }));
+      copyFileSync(join(root, 'samples', sample), join(dirs.workspace, bigCopy));
+      try {
+        await sleep(1_000); // the configuration change reaches the extension host
+        await quickOpen(bigCopy);
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = (await dialog.textContent()) ?? '';
+        assert.match(text, new RegExp(`${bigCopy.replaceAll('.', '\\.')} is 0\\.9 MB, over the 0\\.5 MB`), text);
+        await dialog.locator('.monaco-button', { hasText: 'Graph Only' }).click();
+        const view = await webview(bigCopy, (v) => v.text.includes('IR version'));
+        assert.match(view.text, /partial view: the weights of this model were not loaded/);
+        assert.match(view.text, /Conv\s+27\b/);
+        assert.equal(view.error, null);
+        // The estimate still comes: the status bar shows a latency for it.
+        assert.match(await statusBarTarget('cortex-m4'), /cortex-m4 · [\d.,]+ ms/);
+      } finally {
+        rmSync(settingsDir, { recursive: true, force: true });
+      }
     });
   });
 
