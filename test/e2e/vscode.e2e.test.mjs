@@ -492,6 +492,61 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
     });
   });
 
+  it('exports the HTML report through the command palette and the save dialog', { timeout: 120_000 }, async () => {
+    await withEvidence('export', async () => {
+      await quickOpen(sample);
+      await webview(sample, (v) => v.text.includes('IR version'));
+      await statusBarTarget('cortex-m4');
+      await runCommand('Edge Profiler: Export Report…');
+      await pickQuickItem('HTML report');
+      // code-server's save dialog is a quick input holding the proposed path (next to the model): accept it.
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      const name = 'vww_96_float.cortex-m4.report.html';
+      // The dialog fills the path in after it opens (it lists the folder first).
+      let proposed = '';
+      for (const until = performance.now() + 15_000; performance.now() < until; await sleep(200)) {
+        proposed = await input.inputValue().catch(() => '');
+        if (proposed.endsWith(name)) break;
+      }
+      assert.ok(proposed.endsWith(name), `proposed path: ${proposed}`);
+      await input.press('Enter');
+      const file = join(dirs.workspace, name);
+      const deadline = performance.now() + 30_000;
+      while (!existsSync(file) && performance.now() < deadline) await sleep(200);
+      assert.ok(existsSync(file), `${file} was not written`);
+      const html = readFileSync(file, 'utf8');
+      assert.match(html, /^<!DOCTYPE html>/);
+      assert.match(html, /target: cortex-m4/);
+      assert.match(html, /<svg role="img" aria-label="The 15 layers taking the most time on cortex-m4/);
+      assert.doesNotMatch(html, /<script/i);
+      // The extension says where it saved it; clear that toast so later checks see only unexpected ones.
+      await page
+        .locator('.notifications-toasts .notification-toast', { hasText: `Saved ${name}` })
+        .waitFor({ state: 'visible', timeout: 10_000 });
+      await runCommand('Notifications: Clear All Notifications');
+      // No temporary file left next to it.
+      assert.deepEqual(
+        readdirSync(dirs.workspace).filter((f) => f.endsWith('.tmp')),
+        [],
+      );
+    });
+  });
+
+  it('Show Layer lists the layers slowest first with their latency', { timeout: 60_000 }, async () => {
+    await withEvidence('show-layer', async () => {
+      await quickOpen(sample);
+      await webview(sample, (v) => v.text.includes('IR version'));
+      await runCommand('Edge Profiler: Show Layer…');
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
+      const first = (await rows.first().textContent()) ?? '';
+      assert.match(first, /Conv.*ms \(\d+\.\d%\), (compute|memory)-bound/, first);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget input.input').waitFor({ state: 'hidden', timeout: 10_000 });
+    });
+  });
+
   it('asks before loading the weights of a model over the size threshold; "Graph Only" still opens it', {
     timeout: 120_000,
   }, async () => {
