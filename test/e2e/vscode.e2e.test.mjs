@@ -332,6 +332,8 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
         for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
         copyFileSync(join(root, 'samples', sample), join(dirs.workspace, sample));
         writeFileSync(join(dirs.workspace, broken), corruptBytes(4096));
+        // Opened later with a size threshold below its size (created now, so Quick Open's file index has it).
+        copyFileSync(join(root, 'samples', sample), join(dirs.workspace, bigCopy));
         // A quiet workbench: no welcome page, tips, recommendations, telemetry or update checks.
         mkdirSync(join(dirs.user, 'User'), { recursive: true });
         writeFileSync(
@@ -551,11 +553,10 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
     timeout: 120_000,
   }, async () => {
     await withEvidence('size-threshold', async () => {
-      // A workspace setting below the sample's 0.87 MB, and a copy of the sample that has not been opened yet.
+      // A workspace setting below the sample's 0.87 MB, for a copy of the sample that has not been opened yet.
       const settingsDir = join(dirs.workspace, '.vscode');
       mkdirSync(settingsDir, { recursive: true });
       writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'edgeProfiler.sizeThresholdMB': 0.5 }));
-      copyFileSync(join(root, 'samples', sample), join(dirs.workspace, bigCopy));
       try {
         await sleep(1_000); // the configuration change reaches the extension host
         await quickOpen(bigCopy);
@@ -573,6 +574,50 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
       } finally {
         rmSync(settingsDir, { recursive: true, force: true });
       }
+    });
+  });
+
+  it('an input shape override that overflows RAM: an error in Problems and a notification offering the fixes', {
+    timeout: 120_000,
+  }, async () => {
+    await withEvidence('ram-error', async () => {
+      await quickOpen(sample);
+      await webview(sample, (v) => v.text.includes('IR version'));
+      await statusBarTarget('cortex-m4');
+      // 192×192 instead of 96×96: four times the activations, more than the Cortex-M4's 640 KB of SRAM.
+      const settingsDir = join(dirs.workspace, '.vscode');
+      mkdirSync(settingsDir, { recursive: true });
+      writeFileSync(
+        join(settingsDir, 'settings.json'),
+        JSON.stringify({ 'edgeProfiler.inputShapes': { input_1: '1x3x192x192' } }),
+      );
+      try {
+        const toast = page.locator('.notifications-toasts .notification-toast', {
+          hasText: `${sample} on cortex-m4: model needs`,
+        });
+        // (The copy opened by the size-threshold test overflows too and shows a notification of its own.)
+        await toast.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = (await toast.textContent()) ?? '';
+        assert.match(text, /vww_96_float\.onnx on cortex-m4: model needs [\d,]+ KB RAM .*cortex-m4 has 640 KB/, text);
+        for (const button of ['Quantize to INT8…', 'Set Input Shapes…', 'Prune…', 'Show Layer']) {
+          assert.equal(
+            await toast.locator('.monaco-button', { hasText: button }).count(),
+            1,
+            `no '${button}' in ${text}`,
+          );
+        }
+        assert.match(await statusBarTarget('cortex-m4'), /RAM exceeded/);
+        const rows = await problems((r) => r.some((x) => /model needs [\d,]+ KB RAM/.test(x)));
+        assert.ok(
+          rows.some((x) => /Quantize to INT8/.test(x)),
+          rows.join('\n'),
+        );
+        await runCommand('Notifications: Clear All Notifications');
+      } finally {
+        rmSync(settingsDir, { recursive: true, force: true });
+      }
+      // Back to the model's own 96×96 input: it fits again and the error goes away.
+      await problems((r) => !r.some((x) => /model needs [\d,]+ KB RAM/.test(x)));
     });
   });
 
