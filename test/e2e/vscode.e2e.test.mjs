@@ -621,6 +621,21 @@ describe('Edge Model Profiler in a real VS Code (code-server)', () => {
     });
   });
 
+  it("the walkthrough's command opens the sample model shipped in the extension", { timeout: 60_000 }, async () => {
+    await withEvidence('open-sample', async () => {
+      const tabs = page.locator('.tabs-container .tab', { hasText: sample });
+      const before = await tabs.count();
+      await runCommand('Edge Profiler: Open the Sample Model');
+      // A second tab of that name: the extension's own copy, not the workspace's.
+      for (const until = performance.now() + 30_000; performance.now() < until; await sleep(200)) {
+        if ((await tabs.count()) > before) break;
+      }
+      assert.equal(await tabs.count(), before + 1, 'no new tab for the bundled sample');
+      const view = await webview(sample, (v) => v.text.includes('IR version'));
+      assert.match(view.text, /Conv\s+27\b/);
+    });
+  });
+
   it('runs in an extension host that neither crashed nor failed to activate the extension', {
     timeout: 60_000,
   }, async () => {
