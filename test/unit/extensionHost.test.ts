@@ -179,6 +179,22 @@ describe('the analysis of an open model', () => {
     assert.match(part.report('html'), /Partial view: weights not loaded/);
   });
 
+  test('a RAM overflow is an error listed first, with its fixes, and the status bar says so', () => {
+    const a = ModelAnalysis.load(sampleBytes(), SAMPLE, true);
+    const { graph } = a.analyze({ inputShapes: { input_1: [1, 3, 192, 192] }, dims: {} });
+    const view = a.estimateFor(profile('cortex-m4'));
+    assert.equal(view.totals.fits.ram, false);
+    const items = problemItems(view, graph);
+    assert.equal(items[0].severity, 'error');
+    assert.equal(items[0].code, 'ram-exceeded');
+    assert.match(items[0].message, /model needs [\d,]+ KB RAM .*cortex-m4 has 640 KB/);
+    assert.deepEqual(
+      items[0].fixes.map((f) => fixAction(f).title),
+      ['Quantize to INT8…', 'Set Input Shapes…', 'Prune…'],
+    );
+    assert.match(statusText('cortex-m4', view), /· \$\(warning\) RAM exceeded$/);
+  });
+
   test('input shape overrides change the costs; unknown inputs are noted', () => {
     const a = ModelAnalysis.load(sampleBytes(), SAMPLE, true);
     const base = a.analyze(noShapes);
