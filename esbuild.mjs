@@ -60,6 +60,9 @@ const layoutWorkerPlugin = {
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The child process every ONNX Runtime run happens in (src/node/ortProcess.ts), and the compare view's script.
+  { ...common, entryPoints: ['src/node/ortRunner.ts'], outfile: 'dist/ortRunner.js' },
+  { ...browser, sourcemap: !production, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/compare.js' },
   {
     ...browser,
     sourcemap: !production,

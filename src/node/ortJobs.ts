@@ -25,7 +25,14 @@ import { writeTransformedModel } from '../core/transforms/outputPath.js';
 import type { PruneStats } from '../core/transforms/prune.js';
 import { TransformError, type TransformReport, type TransformResult } from '../core/transforms/types.js';
 import { type LoadedModel, loadModelFile } from './files.js';
-import type { MeasureJob, MeasureOutcome, OrtProgress, TransformJob, TransformOutcome } from './ortProcess.js';
+import {
+  inputOffset,
+  type MeasureJob,
+  type MeasureOutcome,
+  type OrtProgress,
+  type TransformJob,
+  type TransformOutcome,
+} from './ortProcess.js';
 
 /** Operator domains onnxruntime-node's CPU build implements. Anything else would need a custom-op library. */
 export const ORT_DOMAINS: ReadonlySet<string> = new Set([
@@ -70,12 +77,6 @@ export function assertRunnable(model: Model, file: string): void {
     }, and Edge Profiler never loads custom-operator libraries, so the model cannot run here (the static analysis still works)`,
     'custom-domain',
   );
-}
-
-/** Graph inputs that are not initializers: the editor's graph lists them before the op nodes. */
-export function inputOffset(model: Model): number {
-  const inits = new Set(model.graph.initializers.map((t) => t.name));
-  return model.graph.inputs.filter((v) => !inits.has(v.name)).length;
 }
 
 /**
@@ -155,11 +156,6 @@ export async function runMeasureJob(job: MeasureJob, ctx: JobContext): Promise<M
     inputs: run.inputs,
     hostCpu: { cached: host.cached, cpu: host.record.identity.cpuModel },
   };
-}
-
-/** Output file suffix of each transform (model.int8.onnx…). */
-export function outputKind(spec: TransformJob['spec']): 'int8' | 'fp16' | 'pruned' {
-  return spec.kind === 'fp16' ? 'fp16' : spec.kind === 'prune' ? 'pruned' : 'int8';
 }
 
 export async function runTransformJob(job: TransformJob, ctx: JobContext): Promise<TransformOutcome> {

@@ -15,6 +15,7 @@
 import { fork } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Model } from '../core/onnx/ir.js';
 import type { MeasuredComparison } from '../core/targets/calibrate.js';
 import type { ModelComparison } from '../core/transforms/compare.js';
 import type { PruneStats } from '../core/transforms/prune.js';
@@ -103,6 +104,15 @@ export interface TransformOutcome {
 }
 
 export type OrtOutcome<J extends OrtJob> = J extends MeasureJob ? MeasureOutcome : TransformOutcome;
+
+/**
+ * Graph inputs that are not initializers. The model editor's main graph lists them before the op nodes, so a
+ * model node's index there is this plus the node's index in the model.
+ */
+export function inputOffset(model: Pick<Model, 'graph'>): number {
+  const inits = new Set(model.graph.initializers.map((t) => t.name));
+  return model.graph.inputs.filter((v) => !inits.has(v.name)).length;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Messages

@@ -1,0 +1,104 @@
+/**
+ * The compare view: a webview panel with two models' totals side by side (and, after a transform, its validation
+ * in ONNX Runtime and the estimate on the current target) and the per-layer diff of src/core/transforms/compare.ts,
+ * changed layers highlighted. Clicking a layer reveals it in that model's editor (opened when it is not).
+ * The page has its own strict CSP with a fresh nonce; the data arrives by postMessage after the webview's `ready`.
+ */
+import * as vscode from 'vscode';
+import type { CompareData, CompareHostMessage, CompareWebviewMessage } from '../../webview/compare/protocol.js';
+import { postToModel } from './shared.js';
+
+export interface CompareModels {
+  a: vscode.Uri;
+  b: vscode.Uri;
+  /** Graph inputs that are not initializers, per model (see `inputOffset`). */
+  inputOffsets: { a: number; b: number };
+}
+
+const VIEW_TYPE = 'edgeProfiler.compare';
+const EDITOR_VIEW_TYPE = 'edgeModelProfiler.model';
+
+/** The compare page: nothing allowed by default, the script by this render's nonce, styles from the assets. */
+export function compareHtml(page: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
+  const csp = [
+    "default-src 'none'",
+    `style-src ${page.cspSource}`,
+    `script-src 'nonce-${page.nonce}'`,
+    `font-src ${page.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${page.styleUri}">
+<title>Compare models</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p>Comparing…</p></main>
+<script nonce="${page.nonce}" src="${page.scriptUri}"></script>
+</body>
+</html>`;
+}
+
+/** Opens a compare panel beside the active editor. */
+export function showCompareView(context: vscode.ExtensionContext, data: CompareData, models: CompareModels): void {
+  const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+  const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+  const panel = vscode.window.createWebviewPanel(
+    VIEW_TYPE,
+    `Compare: ${data.a.label} ↔ ${data.b.label}`,
+    { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+    { enableScripts: true, localResourceRoots: [dist, media], retainContextWhenHidden: false },
+  );
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
+  panel.webview.html = compareHtml({
+    cspSource: panel.webview.cspSource,
+    nonce,
+    scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'compare.js')).toString(),
+    styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'compare.css')).toString(),
+  });
+  const sub = panel.webview.onDidReceiveMessage((msg: CompareWebviewMessage) => {
+    switch (msg.type) {
+      case 'ready': {
+        const reply: CompareHostMessage = { type: 'compare', data };
+        void panel.webview.postMessage(reply);
+        break;
+      }
+      case 'reveal': {
+        if (!Number.isInteger(msg.node) || msg.node < 0) break;
+        const uri = msg.side === 'a' ? models.a : models.b;
+        const offset = msg.side === 'a' ? models.inputOffsets.a : models.inputOffsets.b;
+        void revealInEditor(uri, offset + msg.node);
+        break;
+      }
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled compare message ${JSON.stringify(never)}`);
+      }
+    }
+  });
+  panel.onDidDispose(() => sub.dispose());
+}
+
+/**
+ * Reveals node `node` of the main graph in the model's editor; opens the editor first when none shows the model
+ * and retries while it loads (up to 10 s).
+ */
+async function revealInEditor(uri: vscode.Uri, node: number): Promise<void> {
+  const msg = { type: 'reveal', graph: 0, node } as const;
+  if (postToModel(uri, msg)) return;
+  await vscode.commands.executeCommand('vscode.openWith', uri, EDITOR_VIEW_TYPE, {
+    viewColumn: vscode.ViewColumn.One,
+    preserveFocus: true,
+  });
+  for (let waited = 0; waited < 10_000; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    // A freshly opened editor draws its graph first; give it a moment after it registers.
+    if (postToModel(uri, msg)) {
+      setTimeout(() => postToModel(uri, msg), 1500);
+      return;
+    }
+  }
+}
