@@ -42,8 +42,20 @@ export function compareHtml(page: { cspSource: string; nonce: string; scriptUri:
 </html>`;
 }
 
-/** Opens a compare panel beside the active editor. */
-export function showCompareView(context: vscode.ExtensionContext, data: CompareData, models: CompareModels): void {
+/**
+ * Opens a compare panel beside the active editor. Resolves once its page has loaded (its first `ready`) or after
+ * 5 s: opening another webview (the new model's editor) while this one loads can stall either page's loading.
+ */
+export function showCompareView(
+  context: vscode.ExtensionContext,
+  data: CompareData,
+  models: CompareModels,
+): Promise<void> {
+  let loaded: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    loaded = resolve;
+    setTimeout(resolve, 5000);
+  });
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
   const media = vscode.Uri.joinPath(context.extensionUri, 'media');
   const panel = vscode.window.createWebviewPanel(
@@ -64,6 +76,7 @@ export function showCompareView(context: vscode.ExtensionContext, data: CompareD
       case 'ready': {
         const reply: CompareHostMessage = { type: 'compare', data };
         void panel.webview.postMessage(reply);
+        loaded();
         break;
       }
       case 'reveal': {
@@ -79,7 +92,11 @@ export function showCompareView(context: vscode.ExtensionContext, data: CompareD
       }
     }
   });
-  panel.onDidDispose(() => sub.dispose());
+  panel.onDidDispose(() => {
+    sub.dispose();
+    loaded();
+  });
+  return ready;
 }
 
 /**

@@ -393,14 +393,15 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
   deps.output.appendLine(r.text);
   deps.output.appendLine('');
   const newUri = vscode.Uri.file(r.outputPath);
-  await vscode.commands.executeCommand('vscode.openWith', newUri, EDITOR_VIEW_TYPE, {
-    viewColumn: vscode.ViewColumn.Active,
-  });
-  showCompareView(deps.context, transformCompareData(r, { a: basename(path), b: outName }), {
+  const column = vscode.window.tabGroups.activeTabGroup.viewColumn;
+  // The comparison first, beside; then, once its page has loaded, the new model where the original is (two
+  // webviews loading at once can stall one of them).
+  await showCompareView(deps.context, transformCompareData(r, { a: basename(path), b: outName }), {
     a: uri,
     b: newUri,
     inputOffsets: r.inputOffsets,
   });
+  await vscode.commands.executeCommand('vscode.openWith', newUri, EDITOR_VIEW_TYPE, { viewColumn: column });
   const summary = transformSummary(r, outName);
   const show = (m: string, ...items: string[]) =>
     summary.ok ? vscode.window.showInformationMessage(m, ...items) : vscode.window.showWarningMessage(m, ...items);
@@ -479,5 +480,5 @@ async function compareCommand(deps: Deps, arg: unknown, other: unknown): Promise
     },
   );
   deps.output.appendLine(`compared ${data.data.a.label} with ${data.data.b.label}`);
-  showCompareView(deps.context, data.data, { a, b: second, inputOffsets: data.offsets });
+  await showCompareView(deps.context, data.data, { a, b: second, inputOffsets: data.offsets });
 }

@@ -161,6 +161,13 @@ function layerSection(data: CompareData): HTMLElement {
   return sec;
 }
 
+/** Long layer names (TFLite exports join whole scopes) keep their start and end; the full name is the tooltip. */
+function clip(name: string, max = 64): string {
+  if (name.length <= max) return name;
+  const head = Math.ceil((max - 1) * 0.4);
+  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
+}
+
 function reveal(side: 'a' | 'b', node: number): void {
   vscode.postMessage({ type: 'reveal', side, node });
 }
@@ -183,12 +190,12 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
       const cell = tr.insertCell();
       const layer = l[side];
       if (layer) {
-        cell.append(
-          button(layer.name, () => reveal(side, layer.index), {
-            cls: 'link',
-            ariaLabel: `Show ${layer.name} in model ${side.toUpperCase()}`,
-          }),
-        );
+        const b = button(clip(layer.name), () => reveal(side, layer.index), {
+          cls: 'link',
+          ariaLabel: `Show ${layer.name} in model ${side.toUpperCase()}`,
+        });
+        b.title = layer.name;
+        cell.append(b);
       }
     }
     tr.insertCell().textContent =
@@ -212,10 +219,12 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
   return wrap;
 }
 
+let received = false;
 window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
   const msg = ev.data;
   switch (msg?.type) {
     case 'compare':
+      received = true;
       render(msg.data);
       break;
     default:
@@ -223,4 +232,11 @@ window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
   }
 });
 
+// `ready` again until the data arrives: when the workbench re-lays out editors while this panel loads (a model
+// editor opening next to it), the first `ready` or its answer can be lost.
 vscode.postMessage({ type: 'ready' });
+let tries = 0;
+const retry = setInterval(() => {
+  if (received || ++tries > 30) clearInterval(retry);
+  else vscode.postMessage({ type: 'ready' });
+}, 1000);
