@@ -131,7 +131,9 @@ function killServer(signal) {
 }
 process.on('exit', () => killServer('SIGKILL'));
 
-async function startCodeServer() {
+/** Starts code-server; with `trust`, VS Code's workspace trust is on (the folder starts untrusted). */
+async function startCodeServer({ trust = false } = {}) {
+  serverLog = '';
   const child = spawn(
     process.execPath,
     [
@@ -143,7 +145,7 @@ async function startCodeServer() {
       '127.0.0.1:0', // the kernel picks a free port; the server prints it
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(trust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       dirs.workspace,
     ],
@@ -247,6 +249,14 @@ async function withEvidence(name, body) {
     console.error(`# ${name} failed: screenshot and logs in ${keep}`);
     throw err;
   }
+}
+
+/** Brings the model's editor to the front: its tab when it has one, else Quick Open; waits for its summary. */
+async function showModel(name) {
+  const tab = page.locator('.tabs-container .tab', { hasText: new RegExp(`^${name.replaceAll('.', '\\.')}`) }).first();
+  if (await tab.count()) await tab.click();
+  else await quickOpen(name);
+  return webview(name, (v) => v.text.includes('IR version'));
 }
 
 /** Runs a command from the command palette (F1) by its title, the way a person does. */
@@ -450,8 +460,7 @@ describe('Edge Profiler model commands in a real VS Code (code-server)', () => {
     await withEvidence('replace', async () => {
       const out = join(dirs.workspace, fp16);
       const before = statSync(out).mtimeMs;
-      await quickOpen(sample);
-      await webview(sample, (v) => v.text.includes('IR version'));
+      await showModel(sample);
       await runCommand('Edge Profiler: Convert Model to FP16…');
       await choose('Keep float32 inputs and outputs');
       const dialog = page.locator('.monaco-dialog-box');
@@ -478,14 +487,41 @@ describe('Edge Profiler model commands in a real VS Code (code-server)', () => {
     timeout: 180_000,
   }, async () => {
     await withEvidence('measure', async () => {
-      await quickOpen(sample);
-      await webview(sample, (v) => v.text.includes('IR version'));
+      await showModel(sample);
       const t = performance.now();
       await runCommand('Edge Profiler: Profile on This Machine (measured)');
       const text = await notification(/ms measured on this machine, .* ms estimated .*Spearman/, 150_000);
       console.log(`# measured profile reported ${seconds(t)} after the command: ${text.split('\n')[0]}`);
       const rho = Number(/Spearman ρ (-?\d+(?:\.\d+)?)/.exec(text)?.[1]);
       assert.ok(rho > 0, `per-layer rank correlation is positive: ${rho}`);
+    });
+  });
+
+  it('Compare with Another Model… shows both models side by side without running them', {
+    timeout: 120_000,
+  }, async () => {
+    await withEvidence('compare', async () => {
+      await showModel(sample);
+      await runCommand('Edge Profiler: Compare with Another Model…');
+      // The open dialog (VS Code's simple file dialog in code-server): type the other model's path.
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(join(dirs.workspace, fp16));
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: fp16 })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
+      await input.press('Enter');
+      // A second compare panel, without a validation section: a plain comparison runs nothing.
+      const view = await webview(
+        fp16,
+        (v) => v.text.includes('Totals') && !v.text.includes('Validation in ONNX Runtime'),
+        60_000,
+        'Compare models',
+      );
+      assert.match(view.text, new RegExp(`A: ${sample.replaceAll('.', '\\.')}`));
+      assert.match(view.text, /weight bytes\s+824 KB\s+412 KB/);
+      assert.match(view.text, /\d+ changed/);
     });
   });
 
@@ -499,6 +535,47 @@ describe('Edge Profiler model commands in a real VS Code (code-server)', () => {
       const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
       const bad = toasts.filter((s) => /extension host|terminated unexpectedly|Edge Profiler: ONNX Runtime/i.test(s));
       assert.deepEqual(bad, [], `notifications about failures:\n${bad.join('\n')}`);
+    });
+  });
+
+  it('in an untrusted workspace, the model shows but running it asks for trust and does nothing', {
+    timeout: 240_000,
+  }, async () => {
+    await withEvidence('untrusted', async () => {
+      // Restart VS Code with workspace trust on: the folder has never been trusted.
+      await settlesWithin(page.close(), 10_000);
+      const exited = new Promise((r) => server.once('exit', r));
+      killServer('SIGTERM');
+      if (!(await settlesWithin(exited, 10_000))) killServer('SIGKILL');
+      rmSync(join(dirs.workspace, fp16), { force: true });
+      const base = await startCodeServer({ trust: true });
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page.on('pageerror', (err) => pageErrors.push(String(err)));
+      const url = new URL(base);
+      url.searchParams.set('folder', dirs.workspace);
+      await page.goto(url.href);
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      // VS Code asks whether to trust the folder's authors: no.
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+      await dialog.locator('.monaco-button', { hasText: /No, I don.t trust the authors/ }).click();
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: sample }).waitFor({ timeout: 60_000 });
+      await quickOpen(sample);
+      const view = await webview(sample, (v) => v.text.includes('IR version'));
+      assert.equal(view.error, null, 'the static view works without trust');
+
+      await runCommand('Edge Profiler: Convert Model to FP16…');
+      const text = await notification(/needs? a trusted workspace|only does in a trusted workspace/, 20_000);
+      assert.match(text, /Manage Workspace Trust/, 'the message offers to manage trust');
+      const picks = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Keep float32' }).count();
+      assert.equal(picks, 0, 'no quick pick: the command stopped');
+      await runCommand('Edge Profiler: Profile on This Machine (measured)');
+      await sleep(3000);
+      assert.equal(existsSync(join(dirs.workspace, fp16)), false, 'nothing was written');
+      const measuredToasts = await page
+        .locator('.notifications-toasts .notification-toast', { hasText: 'measured on this machine' })
+        .count();
+      assert.equal(measuredToasts, 0, 'nothing was measured');
     });
   });
 });
