@@ -205,3 +205,60 @@ test('measure summary: measured vs estimated total and Spearman, slowest layers 
   assert.ok(slowAt > 0 && fastAt > slowAt, 'slowest first');
   assert.ok(s.lines.some((l) => l.includes('input x: float32 [1, 3] (generated)')));
 });
+
+test('static INT8 through the child: generated inputs are labelled a rough approximation; a folder of .npy samples is used for calibration and validation', async () => {
+  const model = join(dir, 'static.onnx');
+  await copyFile(join(root, 'samples', 'vww_96_float.onnx'), model);
+  const opts = {
+    script: join(root, 'src', 'node', 'ortRunner.ts'),
+    execArgv: ['--import', 'tsx'],
+    what: 'quantizing',
+    timeoutMs: 180_000,
+  };
+
+  const generated = transformJob(
+    model,
+    quantizeSpec({ mode: 'static', perChannel: true, method: 'minmax', calibration: { generated: 4 } }),
+    { overwrite: false },
+  );
+  const progress: string[] = [];
+  const g: TransformOutcome = await runOrtJob(generated, { ...opts, onProgress: (p) => progress.push(p.message) });
+  assert.ok(
+    progress.some((m) => /^calibrating: \d+ of 4 samples$/.test(m)),
+    `calibration progress: ${progress.join(' | ')}`,
+  );
+  const notes = transformCompareData(g, { a: 'static.onnx', b: 'static.int8.onnx' }).notes;
+  assert.ok(
+    notes.some((n) => /warning: .*GENERATED inputs.*rough approximation/.test(n)),
+    `the generated-input warning reaches the compare view: ${notes.join(' | ')}`,
+  );
+  assert.equal(g.validation.inputs.generated, true);
+
+  const cal = join(dir, 'calibration');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { encodeNpy } = await import('../../src/core/runtime/npy.js');
+  mkdirSync(cal);
+  for (let s = 0; s < 3; s++) {
+    const data = new Float32Array(3 * 96 * 96);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001 * (s + 1));
+    writeFileSync(join(cal, `sample_${s}.npy`), encodeNpy('float32', [1, 3, 96, 96], data));
+  }
+  const folder = transformJob(
+    model,
+    quantizeSpec({ mode: 'static', perChannel: true, method: 'minmax', calibration: { folder: cal } }),
+    { overwrite: true },
+  );
+  const f: TransformOutcome = await runOrtJob(folder, opts);
+  assert.equal(f.validation.inputs.generated, false, 'validated on the given samples');
+  assert.equal(f.validation.inputs.samples, 3);
+  assert.ok(
+    f.reports.some((r) => r.notes.some((n) => /on 3 samples/.test(n))),
+    'calibrated on the 3 samples of the folder',
+  );
+  assert.ok(!f.reports.some((r) => r.warnings.some((w) => /GENERATED/.test(w))), 'no generated-input warning');
+  const weights = f.comparison.totals.find((t) => t.metric === 'weight bytes');
+  assert.ok(
+    weights?.ratio !== null && (weights?.ratio ?? 1) < 0.3,
+    `INT8 weights: ${weights?.ratio} of the float ones`,
+  );
+});
