@@ -10,6 +10,15 @@ import { formatMs, formatSize } from '../core/targets/units.js';
 import { transformedPath } from '../core/transforms/outputPath.js';
 import type { MeasureOutcome, TransformJob, TransformOutcome, TransformSpec } from '../node/ortProcess.js';
 
+/**
+ * Text for a VS Code notification. Notifications turn `[label](target)` into a link (command links included), so
+ * model-derived text (file, node and output names) gets a zero-width space between `]` and `(`: shown the same,
+ * never a link.
+ */
+export function notificationText(text: string): string {
+  return text.replace(/\]\s*\(/g, (m) => `${m.slice(0, -1)}\u200b(`);
+}
+
 /** The per-node column measured profiling adds to the model's editor. */
 export const MEASURED_LATENCY: MetricInfo = {
   kind: 'numeric',

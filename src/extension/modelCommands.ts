@@ -34,6 +34,7 @@ import {
   describeTransform,
   MEASURED_LATENCY,
   measureSummary,
+  notificationText,
   outputPathFor,
   parseSparsity,
   type QuantizeChoices,
@@ -153,13 +154,13 @@ function runWithProgress<J extends OrtJob>(deps: Deps, job: J, title: string, wh
 
 function reportError(deps: Deps, err: unknown): void {
   if (err instanceof OrtProcessError && err.code === 'cancelled') {
-    void vscode.window.showInformationMessage(`Edge Profiler: ${err.message}.`);
+    void vscode.window.showInformationMessage(notificationText(`Edge Profiler: ${err.message}.`));
     return;
   }
   const text = err instanceof Error ? err.message : String(err);
   deps.output.appendLine(`error: ${text}`);
   const first = text.split('\n')[0];
-  void vscode.window.showErrorMessage(`Edge Profiler: ${first}`, 'Show Output').then((c) => {
+  void vscode.window.showErrorMessage(notificationText(`Edge Profiler: ${first}`), 'Show Output').then((c) => {
     if (c) deps.output.show(true);
   });
 }
@@ -186,9 +187,11 @@ async function measureCommand(deps: Deps, arg: unknown): Promise<void> {
   }
   const summary = measureSummary(name, r);
   for (const line of summary.lines) deps.output.appendLine(line);
-  void vscode.window.showInformationMessage(`Edge Profiler: ${summary.short}`, 'Show Details').then((c) => {
-    if (c) deps.output.show(true);
-  });
+  void vscode.window
+    .showInformationMessage(notificationText(`Edge Profiler: ${summary.short}`), 'Show Details')
+    .then((c) => {
+      if (c) deps.output.show(true);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -373,7 +376,7 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
   if (exists) {
     const replace = 'Replace';
     const choice = await vscode.window.showWarningMessage(
-      `${outName} already exists. Replace it?`,
+      notificationText(`${outName} already exists. Replace it?`),
       { modal: true, detail: `The original model ${basename(path)} is never changed.` },
       replace,
     );
@@ -405,7 +408,7 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
   const summary = transformSummary(r, outName);
   const show = (m: string, ...items: string[]) =>
     summary.ok ? vscode.window.showInformationMessage(m, ...items) : vscode.window.showWarningMessage(m, ...items);
-  void show(`Edge Profiler: ${summary.text}`, 'Show Report').then((c) => {
+  void show(notificationText(`Edge Profiler: ${summary.text}`), 'Show Report').then((c) => {
     if (c) deps.output.show(true);
   });
 }

@@ -10,6 +10,7 @@ import {
   MAX_SPARSITY,
   measureSummary,
   minCosineFor,
+  notificationText,
   outputPathFor,
   parseSparsity,
   quantizeSpec,
@@ -261,4 +262,12 @@ test('static INT8 through the child: generated inputs are labelled a rough appro
     weights?.ratio !== null && (weights?.ratio ?? 1) < 0.3,
     `INT8 weights: ${weights?.ratio} of the float ones`,
   );
+});
+
+test('notification text: model names cannot become links, and read the same', () => {
+  const hostile = "output '[run me](command:workbench.action.terminal.new)': cosine 0.5";
+  const safe = notificationText(hostile);
+  assert.doesNotMatch(safe, /\]\s*\(/, 'no ](… left');
+  assert.equal(safe.replace(/\u200b/g, ''), hostile, 'only a zero-width space was added');
+  assert.equal(notificationText('plain [x] (y)'), 'plain [x] \u200b(y)');
 });
