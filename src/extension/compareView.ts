@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { CompareData, CompareHostMessage, CompareWebviewMessage } from '../../webview/compare/protocol.js';
+import { compareHtml } from './compareHtml.js';
 import { postToModel } from './shared.js';
 
 export interface CompareModels {
@@ -17,30 +18,6 @@ export interface CompareModels {
 
 const VIEW_TYPE = 'edgeProfiler.compare';
 const EDITOR_VIEW_TYPE = 'edgeModelProfiler.model';
-
-/** The compare page: nothing allowed by default, the script by this render's nonce, styles from the assets. */
-export function compareHtml(page: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
-  const csp = [
-    "default-src 'none'",
-    `style-src ${page.cspSource}`,
-    `script-src 'nonce-${page.nonce}'`,
-    `font-src ${page.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${page.styleUri}">
-<title>Compare models</title>
-</head>
-<body>
-<main id="app" aria-live="polite"><p>Comparing…</p></main>
-<script nonce="${page.nonce}" src="${page.scriptUri}"></script>
-</body>
-</html>`;
-}
 
 /**
  * Opens a compare panel beside the active editor. Resolves once its page has loaded (its first `ready`) or after
