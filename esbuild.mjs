@@ -62,6 +62,9 @@ const builds = [
   // Decoding and analysis of the open models, in a worker thread off the extension host's main thread.
   { ...common, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The child process every ONNX Runtime run happens in (src/node/ortProcess.ts), and the compare view's script.
+  { ...common, entryPoints: ['src/node/ortRunner.ts'], outfile: 'dist/ortRunner.js' },
+  { ...browser, sourcemap: !production, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/compare.js' },
   {
     ...browser,
     sourcemap: !production,

@@ -1,0 +1,242 @@
+/**
+ * The compare view's script: totals of two models side by side, the transform's validation and the estimate on
+ * the current target when the host sends them, and the per-layer diff with changed layers highlighted. Choosing a
+ * layer asks the host to reveal it in that model's editor. Every string from a model is set as text.
+ */
+import type { LayerDiff, TotalRow } from '../../src/core/transforms/compare.js';
+import { button, el, table } from '../dom.js';
+import type { CompareData, CompareHostMessage, CompareWebviewMessage, EstimateTotals } from './protocol.js';
+
+declare function acquireVsCodeApi(): {
+  postMessage(msg: CompareWebviewMessage): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+};
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app') as HTMLElement;
+/** Rows beyond this are left out of the table (the header says how many). */
+const MAX_ROWS = 5000;
+
+const count = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toLocaleString('en-US'));
+
+function size(bytes: number | null): string {
+  if (bytes === null) return 'n/a';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let v = bytes;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+}
+
+function totalCell(metric: string, x: number | null): string {
+  return /bytes/.test(metric) ? size(x) : count(x);
+}
+
+function change(r: TotalRow): string {
+  if (r.delta === null) return '';
+  const sign = r.delta > 0 ? '+' : r.delta < 0 ? '−' : '';
+  const abs = Math.abs(r.delta);
+  const d = /bytes/.test(r.metric) ? size(abs) : abs.toLocaleString('en-US');
+  return `${sign}${d}${r.ratio !== null ? ` (${(r.ratio * 100).toFixed(1)}%)` : ''}`;
+}
+
+function arrow(a: number | null | undefined, b: number | null | undefined): string {
+  if (a === undefined) return count(b);
+  if (b === undefined) return count(a);
+  return a === b ? count(a) : `${count(a)} → ${count(b)}`;
+}
+
+function render(data: CompareData): void {
+  app.replaceChildren();
+  const c = data.comparison;
+  const header = el('header');
+  const h1 = el('h1');
+  h1.append(
+    el('span', 'A: ', 'muted'),
+    el('span', data.a.label),
+    el('span', '  ↔  B: ', 'muted'),
+    el('span', data.b.label),
+  );
+  header.append(h1);
+  app.append(header);
+
+  if (data.validation) {
+    const v = data.validation;
+    const sec = el('section', undefined, 'validation');
+    sec.append(el('h2', `Validation in ONNX Runtime: ${v.ok ? 'passed' : 'FAILED'}`, v.ok ? 'passed' : 'failed'));
+    if (v.failures.length) {
+      const ul = el('ul', undefined, 'failures');
+      for (const f of v.failures) ul.append(el('li', f));
+      sec.append(ul);
+    }
+    sec.append(
+      table(
+        ['', ''],
+        v.rows.map((r) => [r.label, r.value]),
+      ),
+    );
+    app.append(sec);
+  }
+
+  const totals = el('section');
+  totals.append(el('h2', 'Totals'));
+  totals.append(
+    table(
+      ['', 'A', 'B', 'B − A (B/A)'],
+      c.totals.map((r) => [r.metric, totalCell(r.metric, r.a), totalCell(r.metric, r.b), change(r)]),
+    ),
+  );
+  if (data.estimate) totals.append(estimateTable(data.estimate));
+  if (c.opCounts.length) {
+    totals.append(
+      el('p', `Op counts that differ: ${c.opCounts.map((o) => `${o.opType} ${o.a} → ${o.b}`).join(', ')}`, 'muted'),
+    );
+  }
+  app.append(totals);
+
+  if (data.notes.length) {
+    const sec = el('details');
+    sec.append(el('summary', `What the transform did (${data.notes.length})`));
+    const ul = el('ul');
+    for (const n of data.notes) ul.append(el('li', n, /: warning: /.test(n) ? 'warning' : undefined));
+    sec.append(ul);
+    app.append(sec);
+  }
+  if (data.validation?.notes.length) {
+    const sec = el('details');
+    sec.append(el('summary', 'Validation notes'));
+    const ul = el('ul');
+    for (const n of data.validation.notes) ul.append(el('li', n));
+    sec.append(ul);
+    app.append(sec);
+  }
+
+  app.append(layerSection(data));
+}
+
+function estimateTable(e: NonNullable<CompareData['estimate']>): HTMLTableElement {
+  const fit = (x: boolean | null) => (x === true ? ' (fits)' : x === false ? ' (does not fit)' : '');
+  const lat = (t: EstimateTotals) => (t.latencyMs === null ? 'n/a' : `${t.latencyMs.toPrecision(3)} ms`);
+  return table(
+    ['', 'A', 'B'],
+    [
+      ['latency', lat(e.a), lat(e.b)],
+      ['peak RAM', size(e.a.peakRamBytes) + fit(e.a.fitsRam), size(e.b.peakRamBytes) + fit(e.b.fitsRam)],
+      ['flash', size(e.a.flashBytes) + fit(e.a.fitsFlash), size(e.b.flashBytes) + fit(e.b.fitsFlash)],
+    ],
+    `On ${e.target} (${e.accuracy})`,
+  );
+}
+
+function layerSection(data: CompareData): HTMLElement {
+  const c = data.comparison;
+  const sec = el('section', undefined, 'layers');
+  const s = c.summary;
+  sec.append(el('h2', 'Layers'));
+  sec.append(
+    el(
+      'p',
+      `${s.byName} matched by name, ${s.byStructure} by structure, ${s.byPosition} by position; ${s.same} unchanged, ${s.changed} changed, ${s.removed} removed, ${s.added} added. Choose a layer to show it in its model.`,
+      'muted',
+    ),
+  );
+  const label = el('label');
+  const all = el('input');
+  all.type = 'checkbox';
+  all.checked = (vscode.getState() as { all?: boolean } | undefined)?.all ?? false;
+  label.append(all, document.createTextNode(' Show unchanged layers too'));
+  sec.append(label);
+  const holder = el('div');
+  sec.append(holder);
+  const draw = () => {
+    vscode.setState({ all: all.checked });
+    holder.replaceChildren(layerTable(c.layers.filter((l) => all.checked || l.status !== 'same')));
+  };
+  all.addEventListener('change', draw);
+  draw();
+  return sec;
+}
+
+/** Long layer names (TFLite exports join whole scopes) keep their start and end; the full name is the tooltip. */
+function clip(name: string, max = 64): string {
+  if (name.length <= max) return name;
+  const head = Math.ceil((max - 1) * 0.4);
+  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
+}
+
+function reveal(side: 'a' | 'b', node: number): void {
+  vscode.postMessage({ type: 'reveal', side, node });
+}
+
+function layerTable(layers: LayerDiff[]): HTMLElement {
+  if (!layers.length) return el('p', 'No layer differs.', 'muted');
+  const t = el('table', undefined, 'diff');
+  const head = t.createTHead().insertRow();
+  for (const h of ['status', 'A', 'B', 'op', 'params A → B', 'MACs A → B', 'what changed']) {
+    const th = el('th', h);
+    th.scope = 'col';
+    head.append(th);
+  }
+  const body = t.createTBody();
+  for (const l of layers.slice(0, MAX_ROWS)) {
+    const tr = body.insertRow();
+    tr.className = `status-${l.status}`;
+    tr.insertCell().textContent = l.status + (l.matchedBy && l.matchedBy !== 'name' ? ` (${l.matchedBy})` : '');
+    for (const side of ['a', 'b'] as const) {
+      const cell = tr.insertCell();
+      const layer = l[side];
+      if (layer) {
+        const b = button(clip(layer.name), () => reveal(side, layer.index), {
+          cls: 'link',
+          ariaLabel: `Show ${layer.name} in model ${side.toUpperCase()}`,
+        });
+        b.title = layer.name;
+        cell.append(b);
+      }
+    }
+    tr.insertCell().textContent =
+      l.a && l.b && l.a.opType !== l.b.opType ? `${l.a.opType} → ${l.b.opType}` : (l.a?.opType ?? l.b?.opType ?? '');
+    tr.insertCell().textContent = arrow(l.a?.params, l.b?.params);
+    tr.insertCell().textContent = arrow(l.a?.macs, l.b?.macs);
+    tr.insertCell().textContent = l.changes
+      .filter((x) => !x.startsWith('params ') && !x.startsWith('MACs ') && !x.startsWith('op '))
+      .join('; ');
+    // A click anywhere on the row shows the layer in B (the new model), or in A when it was removed.
+    tr.addEventListener('click', (ev) => {
+      if ((ev.target as HTMLElement).closest('button')) return;
+      if (l.b) reveal('b', l.b.index);
+      else if (l.a) reveal('a', l.a.index);
+    });
+  }
+  const wrap = el('div');
+  if (layers.length > MAX_ROWS)
+    wrap.append(el('p', `Showing the first ${MAX_ROWS} of ${layers.length} layers.`, 'muted'));
+  wrap.append(t);
+  return wrap;
+}
+
+let received = false;
+window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
+  const msg = ev.data;
+  switch (msg?.type) {
+    case 'compare':
+      received = true;
+      render(msg.data);
+      break;
+    default:
+      break;
+  }
+});
+
+// `ready` again until the data arrives: when the workbench re-lays out editors while this panel loads (a model
+// editor opening next to it), the first `ready` or its answer can be lost.
+vscode.postMessage({ type: 'ready' });
+let tries = 0;
+const retry = setInterval(() => {
+  if (received || ++tries > 30) clearInterval(retry);
+  else vscode.postMessage({ type: 'ready' });
+}, 1000);
