@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import type { ImageFormat, ReportFormat } from '../protocol.js';
 import { fixAction, layerPicks, type ProblemItem } from './diagnosticsView.js';
 import { imageBytes } from './imageData.js';
+import { registerModelCommands } from './modelCommands.js';
 import { type ModelDocument, ModelEditorProvider } from './modelEditor.js';
-import { COMMANDS } from './shared.js';
+import { COMMANDS, setCurrentTarget } from './shared.js';
 import { TargetService } from './targets.js';
 import { writeUriAtomic } from './uriFiles.js';
 
@@ -193,6 +194,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return doc;
   };
 
+  setCurrentTarget(() => targets.currentId);
+  context.subscriptions.push(...registerModelCommands(context));
   context.subscriptions.push(
     targets,
     diagnostics,

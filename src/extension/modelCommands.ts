@@ -44,7 +44,7 @@ import {
   transformSummary,
 } from './commandOptions.js';
 import { showCompareView } from './compareView.js';
-import { COMMANDS, postToModel } from './shared.js';
+import { COMMANDS, currentTargetId, postToModel } from './shared.js';
 import { requireTrust } from './trust.js';
 
 const EDITOR_VIEW_TYPE = 'edgeModelProfiler.model';
@@ -105,12 +105,6 @@ function localPath(uri: vscode.Uri, action: string): string | undefined {
     `Edge Profiler: ${action} works on model files on this machine only (this one is ${uri.scheme}:).`,
   );
   return undefined;
-}
-
-/** The target selected for estimates, if any (the `edgeProfiler.target` setting). */
-function currentTargetId(): string | undefined {
-  const id = vscode.workspace.getConfiguration('edgeProfiler').get<string>('target');
-  return id?.trim() ? id.trim() : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

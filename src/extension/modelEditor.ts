@@ -23,6 +23,7 @@ import {
   problemItems,
   statusText,
 } from './diagnosticsView.js';
+import { measuredMetricsFor } from './modelCommands.js';
 import { COMMANDS, postToModel, registerModelWebview } from './shared.js';
 import type { TargetService } from './targets.js';
 import { externalDataSource } from './uriFiles.js';
@@ -89,8 +90,10 @@ export class ModelDocument implements vscode.CustomDocument {
       return;
     }
     if (this.summary) send({ type: 'summary', fileName: this.fileName, summary: this.summary });
-    if (this.graph) send({ type: 'graph', fileName: this.fileName, graph: this.graph });
-    else if (this.graphError !== undefined)
+    if (this.graph) {
+      send({ type: 'graph', fileName: this.fileName, graph: this.graph });
+      for (const m of measuredMetricsFor(this.uri)) send(m);
+    } else if (this.graphError !== undefined)
       send({ type: 'graphError', fileName: this.fileName, message: this.graphError });
     if (targets) send(targets);
     if (this.estimate) for (const m of estimateMessages(this.graph, this.estimate)) send(m);
@@ -268,6 +271,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       doc.graph = analyzed.graph;
       doc.graphError = undefined;
       doc.post({ type: 'graph', fileName: doc.fileName, graph: analyzed.graph });
+      for (const m of measuredMetricsFor(doc.uri)) doc.post(m);
       if (analyzed.notes.length)
         void vscode.window.showInformationMessage(`${doc.fileName}: ${analyzed.notes.join('; ')}`);
     } catch (err) {

@@ -45,3 +45,15 @@ export function postToModel(uri: vscode.Uri, msg: HostMessage): boolean {
   for (const w of set) void w.postMessage(msg);
   return true;
 }
+
+let currentTarget: () => string | undefined = () => undefined;
+
+/** Sets where the selected target is read from (the target service, once activated). */
+export function setCurrentTarget(get: () => string | undefined): void {
+  currentTarget = get;
+}
+
+/** The target selected for estimates (status bar, quick pick, webview picker), if any. */
+export function currentTargetId(): string | undefined {
+  return currentTarget();
+}
