@@ -171,3 +171,37 @@ test('the efficiency fit on the synthetic zoo informs every main op class with f
   assert.ok(Number.isFinite(fit.after.layerPct) && Number.isFinite(result.before.medianAbsErrorPct), 'errors reported');
   assert.deepEqual(validateProfile(hostCpuProfile({ ...rec, fit })), [], 'the fitted record gives a valid profile');
 });
+
+test('profile --target host-cpu: the cached record of this machine, else placeholders that say uncalibrated', async () => {
+  const { cachedHostCpuTarget } = await import('../../src/core/runtime/hostCpuCached.js');
+  const rec = await quickRecord();
+  const fit = {
+    optimization: 'disabled' as const,
+    efficiency: { conv: 0.8, depthwise: 0.1, matmul: 0.9, elementwise: 0.1, pooling: 0.2, other: 0.1 },
+    kernelOverheadSec: 2e-6,
+    models: ['zoo'],
+    units: 10,
+    before: { layerPct: 30, totalPct: 20 },
+    after: { layerPct: 10, totalPct: 5 },
+    unitsPerClass: { conv: 3, depthwise: 2, matmul: 2, elementwise: 2, pooling: 0, other: 1 },
+  };
+  const path = join(dir, 'cached', 'host-cpu.json');
+  await writeHostCpuRecord(path, { ...rec, fit });
+  const host = await cachedHostCpuTarget({ cachePath: path });
+  assert.ok(host.record, 'record found for this machine');
+  assert.equal(host.profile.calibration.status, 'calibrated');
+  assert.equal(host.profile.compute.float32?.macsPerSec, rec.float32MacsPerSec, 'measured peak');
+  assert.match(host.note, /calibrated: 1 measurement/);
+  const missing = await cachedHostCpuTarget({ cachePath: join(dir, 'nothing-here.json') });
+  assert.equal(missing.record, undefined);
+  assert.equal(missing.profile.calibration.status, 'uncalibrated');
+  assert.match(missing.note, /placeholder numbers, uncalibrated/);
+  // Both give an estimate of a model through the runtime cost of this machine's ONNX Runtime.
+  const model = mobileNetLike();
+  const a = analyzeModel(model);
+  for (const h of [host, missing]) {
+    const est = estimateModel(model, h.runtimeCost(model, a.profile, a.facts), a.facts, h.profile);
+    assert.ok((est.totals.latencyMs ?? 0) > 0, `${h.note}: a latency`);
+    assert.match(est.target.accuracy, h === host ? /calibrated/ : /uncalibrated/);
+  }
+});
