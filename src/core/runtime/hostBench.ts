@@ -330,7 +330,8 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
   };
   let lrnSecPerFlop: number | undefined;
   {
-    const [c, size] = q ? [32, 28] : [64, 56];
+    // A short kernel (well under a millisecond): on a shared machine its fastest run is more often undisturbed.
+    const [c, size] = [32, 28];
     const flops = c * size * size * (5 + 3);
     const v = await measureMicro({
       id: 'lrn',
@@ -860,7 +861,10 @@ export function gemmFeatures(m: number, k: number, n: number): KernelFeatures {
 export interface HostKernelRegressions {
   conv?: KernelCostModel;
   depthwise?: KernelCostModel;
+  depthwiseStrided?: KernelCostModel;
   gemm?: KernelCostModel;
+  convInteger?: KernelCostModel;
+  convIntegerDepthwise?: KernelCostModel;
   benchmarks: HostBenchmark[];
   skipped: { id: string; reason: string }[];
 }
@@ -887,14 +891,12 @@ const CONV_SHAPES: [number, number, number, number, number][] = [
   [160, 960, 1, 1, 7],
 ];
 
-/** [channels, k, stride, input size] */
+/** [channels, k, stride, input size]; stride 1 (ONNX Runtime's depthwise kernel) */
 const DEPTHWISE_SHAPES: [number, number, number, number][] = [
   [16, 3, 1, 64],
   [32, 3, 1, 112],
-  [64, 3, 2, 56],
   [96, 5, 1, 14],
   [128, 3, 1, 28],
-  [144, 3, 2, 28],
   [256, 3, 1, 14],
   [384, 3, 1, 8],
   [512, 3, 1, 7],
@@ -904,7 +906,19 @@ const DEPTHWISE_SHAPES: [number, number, number, number][] = [
   [64, 3, 1, 12],
   [8, 3, 1, 48],
   [32, 3, 1, 6],
+];
+
+/** Strided depthwise convolutions take another path in ONNX Runtime (one small GEMM per group): fitted apart. */
+const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number][] = [
+  [16, 3, 2, 112],
+  [24, 3, 2, 56],
+  [64, 3, 2, 56],
+  [144, 3, 2, 28],
+  [32, 7, 2, 28],
+  [128, 3, 2, 14],
   [240, 5, 2, 14],
+  [512, 3, 2, 14],
+  [96, 3, 2, 8],
 ];
 
 /** [m, k, n] */
@@ -933,6 +947,32 @@ function convShapeModel(cin: number, cout: number, k: number, stride: number, si
     { name: 'op' },
   );
   b.output(y, F, undefined);
+  const out = Math.floor((size + 2 * p - k) / stride) + 1;
+  return { model: b.build(), out };
+}
+
+/** ConvInteger (uint8 input, int8 weights: what dynamically quantized models run) of the same shape. */
+function convIntegerShapeModel(
+  cin: number,
+  cout: number,
+  k: number,
+  stride: number,
+  size: number,
+  group: number,
+  rng: Rng,
+) {
+  const b = new GraphBuilder({ opset: 17, name: 'convinteger_shape' });
+  const x = b.input('x', DataType.UINT8, [1, cin, size, size]);
+  const n = (cout * cin * k * k) / group;
+  const w = b.addInitializer(makeTensor('w', DataType.INT8, [cout, cin / group, k, k], randomInts(rng, n, -64, 63)));
+  const p = Math.floor(k / 2);
+  const y = b.node(
+    'ConvInteger',
+    [x, w],
+    { kernel_shape: [k, k], pads: [p, p, p, p], strides: [stride, stride], group },
+    { name: 'op' },
+  );
+  b.output(y, DataType.INT32, undefined);
   const out = Math.floor((size + 2 * p - k) / stride) + 1;
   return { model: b.build(), out };
 }
@@ -988,6 +1028,37 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     );
     if (sec !== undefined) dwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
   }
+  const stridedRows: { features: KernelFeatures; sec: number }[] = [];
+  for (const [c, k, stride, size] of pick(DEPTHWISE_STRIDED_SHAPES)) {
+    const { model, out } = convShapeModel(c, c, k, stride, size, c, rng);
+    const sec = await time(
+      `depthwise-${c}-k${k}-s${stride}-${size}`,
+      `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
+      model,
+    );
+    if (sec !== undefined) stridedRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
+  }
+  // ConvInteger with int8 weights: dense shapes, then depthwise (stride 1 and 2 together: one grouped path).
+  const intRows: { features: KernelFeatures; sec: number }[] = [];
+  for (const [cin, cout, k, stride, size] of pick(CONV_SHAPES)) {
+    const { model, out } = convIntegerShapeModel(cin, cout, k, stride, size, 1, rng);
+    const sec = await time(
+      `convinteger-${cin}-${cout}-k${k}-s${stride}-${size}`,
+      `ConvInteger uint8×int8 ${cin}→${cout} ${k}×${k}/${stride} on ${size}×${size}`,
+      model,
+    );
+    if (sec !== undefined) intRows.push({ features: convFeatures(cin, cout, k, out, out), sec });
+  }
+  const intDwRows: { features: KernelFeatures; sec: number }[] = [];
+  for (const [c, k, stride, size] of pick([...DEPTHWISE_SHAPES, ...DEPTHWISE_STRIDED_SHAPES])) {
+    const { model, out } = convIntegerShapeModel(c, c, k, stride, size, c, rng);
+    const sec = await time(
+      `convinteger-depthwise-${c}-k${k}-s${stride}-${size}`,
+      `depthwise ConvInteger uint8×int8 ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
+      model,
+    );
+    if (sec !== undefined) intDwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
+  }
   const gemmRows: { features: KernelFeatures; sec: number }[] = [];
   for (const [m, k, n] of pick(GEMM_SHAPES)) {
     const sec = await time(`gemm-${m}-${k}-${n}`, `Gemm [${m}×${k}]·[${k}×${n}] + bias`, gemmShapeModel(m, k, n, rng));
@@ -996,11 +1067,17 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
   const conv = fitKernelCostModel(convRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
   // Depthwise: the unfolded input is the MACs (one input channel per group), so that term is left out.
   const depthwise = fitKernelCostModel(dwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
+  const depthwiseStrided = fitKernelCostModel(stridedRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
   const gemm = fitKernelCostModel(gemmRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  const convInteger = fitKernelCostModel(intRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  const convIntegerDepthwise = fitKernelCostModel(intDwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
   return {
     ...(conv ? { conv } : {}),
     ...(depthwise ? { depthwise } : {}),
+    ...(depthwiseStrided ? { depthwiseStrided } : {}),
     ...(gemm ? { gemm } : {}),
+    ...(convInteger ? { convInteger } : {}),
+    ...(convIntegerDepthwise ? { convIntegerDepthwise } : {}),
     benchmarks,
     skipped,
   };

@@ -111,7 +111,10 @@ export async function measureHostCpu(options: MeasureHostOptions = {}): Promise<
     kernelModels: {
       ...(regressions.conv ? { conv: regressions.conv } : {}),
       ...(regressions.depthwise ? { depthwise: regressions.depthwise } : {}),
+      ...(regressions.depthwiseStrided ? { depthwiseStrided: regressions.depthwiseStrided } : {}),
       ...(regressions.gemm ? { gemm: regressions.gemm } : {}),
+      ...(regressions.convInteger ? { convInteger: regressions.convInteger } : {}),
+      ...(regressions.convIntegerDepthwise ? { convIntegerDepthwise: regressions.convIntegerDepthwise } : {}),
     },
     opSecPerElement: tables.opSecPerElement,
     opOverheadSec: tables.opOverheadSec,

@@ -109,7 +109,16 @@ export interface HostCpuRecord {
   /** Largest CPU cache; tensors beyond it stream from RAM at `ramBandwidthBytesPerSec`. */
   lastLevelCacheBytes?: number;
   /** Kernel time of float32 Conv, depthwise Conv and Gemm/MatMul as fitted to shape microbenchmarks. */
-  kernelModels?: { conv?: KernelCostModel; depthwise?: KernelCostModel; gemm?: KernelCostModel };
+  kernelModels?: {
+    conv?: KernelCostModel;
+    /** Depthwise convolutions of stride 1, and (`depthwiseStrided`) of larger strides, which take another path. */
+    depthwise?: KernelCostModel;
+    depthwiseStrided?: KernelCostModel;
+    gemm?: KernelCostModel;
+    /** ConvInteger with int8 weights (uint8 input), dense and depthwise. */
+    convInteger?: KernelCostModel;
+    convIntegerDepthwise?: KernelCostModel;
+  };
   /** Kernel time per element written, by op type (ops priced by the elements they write). */
   opSecPerElement?: Record<string, number>;
   /** Extra time per op of a type over a one-element Add. */
@@ -478,13 +487,49 @@ export function measuredKernelSec(
     const g = a?.type === 'int' ? Number(a.value) : 1;
     const kdim = elementCount(w.slice(1));
     const depthwise = g > 1 && w[1] === 1;
-    if (depthwise && models.depthwise) {
-      return kernelTime(models.depthwise, { macs, outputs, patch: macs, weights: elementCount(w), groups: g });
+    const strides = node.attributes.find((x) => x.name === 'strides');
+    const strided = strides?.type === 'ints' && strides.value.some((v) => Number(v) > 1);
+    const dwModel = strided ? (models.depthwiseStrided ?? models.depthwise) : models.depthwise;
+    if (depthwise && dwModel) {
+      return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g });
     }
     if (!models.conv) return undefined;
     const features = { macs, outputs, patch: g * kdim * pixels, weights: cout * kdim, groups: g };
     // A grouped (not depthwise) convolution runs one small GEMM per group: the per-group time is the depthwise fit's.
     return kernelTime(models.conv, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
+  }
+  const wFacts = facts.get(node.inputs[1] ?? '');
+  if (
+    node.opType === 'ConvInteger' &&
+    wFacts?.kind === 'tensor' &&
+    wFacts.dtype === DataType.INT8 &&
+    (models?.convInteger || models?.convIntegerDepthwise) &&
+    macs > 0
+  ) {
+    const y = knownShape(facts, node.outputs[0]);
+    const w = knownShape(facts, node.inputs[1]);
+    if (!y || !w || y.length < 3) return undefined;
+    const outputs = elementCount(y);
+    const a = node.attributes.find((x) => x.name === 'group');
+    const g = a?.type === 'int' ? Number(a.value) : 1;
+    const kdim = elementCount(w.slice(1));
+    if (g > 1 && w[1] === 1 && models.convIntegerDepthwise)
+      return kernelTime(models.convIntegerDepthwise, {
+        macs,
+        outputs,
+        patch: macs,
+        weights: elementCount(w),
+        groups: g,
+      });
+    if (g === 1 && models.convInteger)
+      return kernelTime(models.convInteger, {
+        macs,
+        outputs,
+        patch: kdim * (outputs / y[1]),
+        weights: y[1] * kdim,
+        groups: 1,
+      });
+    return undefined;
   }
   if ((node.opType === 'Gemm' || node.opType === 'MatMul') && dtype === 'float32' && models?.gemm && macs > 0) {
     const y = knownShape(facts, node.outputs[0]);
