@@ -10,7 +10,7 @@
  * Options: --runs N (default 10), --models DIR, --optimization LEVEL (host; default disabled), --refresh-host
  * (measure this machine's host-cpu numbers again), --host-cache PATH|none, and part names to run only some.
  * Targets missed print MISS with the numbers; the exit code is 0 either way (the benchmark reports, it does not
- * gate).
+ * gate). On a machine shared with other work, bench/accuracyReplay.ts compares estimators on stored measurements.
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -85,6 +85,18 @@ async function main() {
         `  zoo fit: median |error| per layer ${record.fit.before.layerPct.toFixed(1)}% → ${record.fit.after.layerPct.toFixed(1)}%, per model ${record.fit.before.totalPct.toFixed(1)}% → ${record.fit.after.totalPct.toFixed(1)}%`,
       );
     }
+    const km = record.kernelModels;
+    if (km) {
+      log(
+        `  kernel models (fitted to shape microbenchmarks, not to these models): ${Object.entries(km)
+          .map(([k, m]) => `${k} ${m?.shapes} shapes, median |error| ${m?.medianAbsErrorPct.toFixed(1)}%`)
+          .join('; ')}`,
+      );
+    }
+    if (record.fit?.interKernelSec !== undefined)
+      log(
+        `  time between kernels in graphs (synthetic zoo): ${(record.fit.interKernelSec * 1e6).toFixed(1)} µs per node; per-element rates for ${Object.keys(record.opSecPerElement ?? {}).length} op types`,
+      );
     log(`graph optimizations ${optimization}; ${runs} timed runs per model after 2 warm-up; * = outside ±20%`);
     log('');
     const host = await runHostAccuracy(modelsDir, record, { runs, optimization, log });

@@ -208,7 +208,11 @@ async function run(argv: string[]): Promise<number> {
       const { profile, facts } = analyzeModel(loaded.model, options);
       const report = { file, ...(top !== undefined ? { top } : {}) };
       if (target) {
-        const est = estimateModel(loaded.model, profile, facts, target.profile, { profiles: target.registry });
+        const host = await hostTarget(target.profile);
+        const cost = host ? host.runtimeCost(loaded.model, profile, facts) : profile;
+        const est = estimateModel(loaded.model, cost, facts, host?.profile ?? target.profile, {
+          profiles: target.registry,
+        });
         if (format === 'json') await writeJson(estimateJson(profile, est, report));
         else if (format === 'csv') write(formatEstimateCsv(profile, est, report));
         else if (format === 'md') write(formatEstimateMarkdown(profile, est, report));
@@ -230,7 +234,11 @@ async function run(argv: string[]): Promise<number> {
       const options: ProfileOptions = { inputShapes, dims };
       if (values.exact) await measure(loaded, options);
       const { profile, facts } = analyzeModel(loaded.model, options);
-      const est = estimateModel(loaded.model, profile, facts, target.profile, { profiles: target.registry });
+      const host = await hostTarget(target.profile);
+      const cost = host ? host.runtimeCost(loaded.model, profile, facts) : profile;
+      const est = estimateModel(loaded.model, cost, facts, host?.profile ?? target.profile, {
+        profiles: target.registry,
+      });
       const result = checkBudgets(est, budgets, profile.totals.weightBytes);
       const violations = [
         ...loaded.problems.filter((p) => p.severity === 'error').map((p) => `model: ${p.message}`),
@@ -252,6 +260,19 @@ async function loadRegistry(file: string | undefined): Promise<Map<string, Hardw
   if (file === undefined) return profileRegistry();
   const text = await readTextFile(file);
   return profileRegistry([parseProfileText(text, file)]);
+}
+
+/**
+ * The built-in host-cpu target as this machine's measured record makes it (read from the host-cpu cache, never
+ * measured here), with a note on stderr saying where its numbers come from, or that they are uncalibrated
+ * placeholders. Undefined for every other target.
+ */
+async function hostTarget(profile: HardwareProfile) {
+  if (profile.id !== 'host-cpu') return undefined;
+  const { cachedHostCpuTarget } = await import('../core/runtime/hostCpuCached.js');
+  const host = await cachedHostCpuTarget();
+  process.stderr.write(`edge-profile: ${host.note}\n`);
+  return host;
 }
 
 function pickTarget(

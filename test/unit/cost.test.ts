@@ -382,3 +382,75 @@ test('a Loop body is costed once (one iteration), an If by its heavier branch, a
   const w2 = p.warnings.find((x) => x.code === 'subgraph-once');
   assert.ok(w2?.message.includes("'loop (Loop)'") && w2.message.includes("'if (If)'"), JSON.stringify(p.warnings));
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Traditional ML (ai.onnx.ml)
+
+test('SVMClassifier: kernel MACs per support vector plus one-vs-one decision values, counted by hand', () => {
+  const b = new GraphBuilder({ opset: 17, opsetImports: [{ domain: 'ai.onnx.ml', version: 1 }] });
+  const x = b.input('x', F, [2, 5]);
+  // 3 classes, 4 support vectors (2 + 1 + 1) of 5 features, RBF kernel, with Platt probabilities.
+  const [label, scores] = b.nodeOutputs(
+    'SVMClassifier',
+    [x],
+    2,
+    {
+      classlabels_ints: [0, 1, 2],
+      vectors_per_class: [2, 1, 1],
+      support_vectors: zeros(20),
+      coefficients: zeros(8),
+      rho: [0, 0, 0],
+      prob_a: [1, 1, 1],
+      prob_b: [0, 0, 0],
+      kernel_type: 'RBF',
+      kernel_params: [0.1, 0, 3],
+    },
+    { name: 'svm', domain: 'ai.onnx.ml' },
+  );
+  b.output(label, DataType.INT64, [2]);
+  b.output(scores, F, [2, 3]);
+  const svm = layer(profileModel(b.build()), 'svm');
+  // Kernel: N·S·F = 2·4·5 = 40 MACs; decision: N·(C−1)·S = 2·2·4 = 16 MACs.
+  assert.equal(svm.macs, 56);
+  // 2·56 multiply-adds + RBF extra (F + 2 = 7 per example and vector: 2·4·7 = 56) + rho and vote per pair
+  // (2·3·2 = 12) + Platt scaling (4 per pair: 2·3·4 = 24).
+  assert.equal(svm.flops, 112 + 56 + 12 + 24);
+});
+
+test('SVMRegressor and a linear SVMClassifier (no support vectors) are priced too', () => {
+  const b = new GraphBuilder({ opset: 17, opsetImports: [{ domain: 'ai.onnx.ml', version: 1 }] });
+  const x = b.input('x', F, [3, 4]);
+  const y = b.node(
+    'SVMRegressor',
+    [x],
+    {
+      n_supports: 6,
+      support_vectors: zeros(24),
+      coefficients: zeros(6),
+      rho: [0],
+      kernel_type: 'POLY',
+      kernel_params: [1, 0, 2],
+    },
+    { name: 'svr', domain: 'ai.onnx.ml' },
+  );
+  b.output(y, F, [3, 1]);
+  const [label, scores] = b.nodeOutputs(
+    'SVMClassifier',
+    [x],
+    2,
+    { classlabels_ints: [0, 1, 2], coefficients: zeros(12), rho: [0, 0, 0], kernel_type: 'LINEAR' },
+    { name: 'linear', domain: 'ai.onnx.ml' },
+  );
+  b.output(label, DataType.INT64, [3]);
+  b.output(scores, F, [3, 3]);
+  const p = profileModel(b.build());
+  const svr = layer(p, 'svr');
+  // 3·6·4 = 72 kernel MACs + 3·6 = 18 coefficient MACs; POLY adds 3 per example and vector; one rho per example.
+  assert.equal(svr.macs, 90);
+  assert.equal(svr.flops, 180 + 54 + 3);
+  const linear = layer(p, 'linear');
+  // 3 rows of 4 weights per example: 3·3·4 = 36 MACs, one rho per row and example.
+  assert.equal(linear.macs, 36);
+  assert.equal(linear.flops, 72 + 9);
+  assert.equal(p.warnings.filter((w) => w.code === 'no-cost-rule').length, 0, JSON.stringify(p.warnings));
+});

@@ -8,7 +8,7 @@ import { estimateJson, formatEstimateCsv, formatEstimateTable } from '../../src/
 import { checkBudgets, parseDuration, parseSize } from '../../src/core/targets/budget.js';
 import { builtinProfile } from '../../src/core/targets/builtinProfiles.js';
 import { type Estimate, estimateModel, type LayerEstimate } from '../../src/core/targets/estimate.js';
-import type { HardwareProfile, OperatorFallback } from '../../src/core/targets/profile.js';
+import { costAtSize, type HardwareProfile, type OperatorFallback } from '../../src/core/targets/profile.js';
 import { formatMs, formatSize } from '../../src/core/targets/units.js';
 
 const KiB = 1024;
@@ -517,4 +517,39 @@ test('estimateJson merges the estimate into the cost document; the built-in host
   for (const k of ['macs', 'params', 'latencyMs', 'peakRamBytes', 'flashBytes', 'fits']) assert.ok(k in doc.totals, k);
   for (const k of ['macs', 'outputs', 'latencyMs', 'bound', 'runsOn', 'share']) assert.ok(k in doc.layers[0], k);
   assert.equal(doc.layers[1].fusedInto, 0);
+});
+
+test('size-dependent overheads: a cost table interpolates linearly, holds its last value, and is 0 at 0 bytes', () => {
+  const table = [
+    { bytes: 1000, sec: 1e-6 },
+    { bytes: 3000, sec: 5e-6 },
+  ];
+  close(costAtSize(table, 0), 0, '0 bytes');
+  close(costAtSize(table, 500), 0.5e-6, 'half way to the first point');
+  close(costAtSize(table, 2000), 3e-6, 'between the points');
+  close(costAtSize(table, 1e9), 5e-6, 'beyond the last point');
+  close(costAtSize([...table].reverse(), 2000), 3e-6, 'unsorted points are sorted');
+  close(costAtSize(undefined, 2000), 0, 'no table');
+});
+
+test('per-op-type and size-dependent overheads add to each layer, I/O bytes to the inference', () => {
+  // convModel: Conv writes [1,4,8,8] float32 = 1,024 bytes; input 768 bytes + output 1,024 bytes = 1,792 I/O bytes.
+  const plain = estimate(convModel(), mcu());
+  const extra = estimate(
+    convModel(),
+    mcu({
+      opOverheadSec: { Conv: 2e-5, MaxPool: 1 },
+      overheadByOutputBytes: [{ bytes: 2048, sec: 4e-5 }],
+      perInferenceByIoBytes: [{ bytes: 3584, sec: 1e-4 }],
+    }),
+  );
+  const conv = layer(extra, 0);
+  // 0.01 ms base + 0.02 ms for a Conv + 1,024/2,048 of 0.04 ms for its output.
+  close(conv.overheadMs, 0.01 + 0.02 + 0.02, 'Conv overhead');
+  close(extra.totals.perInferenceMs, 0.1 + 0.05, 'per inference: 1,792/3,584 of 0.1 ms more');
+  close(
+    (extra.totals.latencyMs ?? 0) - (plain.totals.latencyMs ?? 0),
+    0.04 + 0.05,
+    'the total grows by exactly those extras',
+  );
 });

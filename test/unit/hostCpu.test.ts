@@ -109,7 +109,7 @@ test('cache: write, read back, keyed by machine; bad files read as empty', async
   assert.ok(loaded.cached, 'served from the cache');
   assert.deepEqual(loaded.record, rec, 'the cached record');
   assert.deepEqual(parseHostCpuCache('not json').records, {}, 'unreadable: empty');
-  assert.deepEqual(parseHostCpuCache('{"version":2,"records":{}}').records, {}, 'other version: empty');
+  assert.deepEqual(parseHostCpuCache('{"version":1,"records":{}}').records, {}, 'other version: empty');
   const broken = join(dir, 'broken.json');
   writeFileSync(broken, JSON.stringify({ version: 1, records: { [rec.key]: { ...rec, float32MacsPerSec: -1 } } }));
   assert.deepEqual((await readHostCpuCacheFile(broken)).records, {}, 'invalid record dropped');
@@ -170,4 +170,110 @@ test('the efficiency fit on the synthetic zoo informs every main op class with f
   assert.ok(fit.kernelOverheadSec >= 0 && fit.kernelOverheadSec < 1e-3, `kernel overhead ${fit.kernelOverheadSec}`);
   assert.ok(Number.isFinite(fit.after.layerPct) && Number.isFinite(result.before.medianAbsErrorPct), 'errors reported');
   assert.deepEqual(validateProfile(hostCpuProfile({ ...rec, fit })), [], 'the fitted record gives a valid profile');
+});
+
+test('profile --target host-cpu: the cached record of this machine, else placeholders that say uncalibrated', async () => {
+  const { cachedHostCpuTarget } = await import('../../src/core/runtime/hostCpuCached.js');
+  const rec = await quickRecord();
+  const fit = {
+    optimization: 'disabled' as const,
+    efficiency: { conv: 0.8, depthwise: 0.1, matmul: 0.9, elementwise: 0.1, pooling: 0.2, other: 0.1 },
+    kernelOverheadSec: 2e-6,
+    models: ['zoo'],
+    units: 10,
+    before: { layerPct: 30, totalPct: 20 },
+    after: { layerPct: 10, totalPct: 5 },
+    unitsPerClass: { conv: 3, depthwise: 2, matmul: 2, elementwise: 2, pooling: 0, other: 1 },
+  };
+  const path = join(dir, 'cached', 'host-cpu.json');
+  await writeHostCpuRecord(path, { ...rec, fit });
+  const host = await cachedHostCpuTarget({ cachePath: path });
+  assert.ok(host.record, 'record found for this machine');
+  assert.equal(host.profile.calibration.status, 'calibrated');
+  assert.equal(host.profile.compute.float32?.macsPerSec, rec.float32MacsPerSec, 'measured peak');
+  assert.match(host.note, /calibrated: 1 measurement/);
+  const missing = await cachedHostCpuTarget({ cachePath: join(dir, 'nothing-here.json') });
+  assert.equal(missing.record, undefined);
+  assert.equal(missing.profile.calibration.status, 'uncalibrated');
+  assert.match(missing.note, /placeholder numbers, uncalibrated/);
+  // Both give an estimate of a model through the runtime cost of this machine's ONNX Runtime.
+  const model = mobileNetLike();
+  const a = analyzeModel(model);
+  for (const h of [host, missing]) {
+    const est = estimateModel(model, h.runtimeCost(model, a.profile, a.facts), a.facts, h.profile);
+    assert.ok((est.totals.latencyMs ?? 0) > 0, `${h.note}: a latency`);
+    assert.match(est.target.accuracy, h === host ? /calibrated/ : /uncalibrated/);
+  }
+});
+
+test('kernel cost model: the least-squares fit recovers known per-unit costs and drops a term that would be negative', async () => {
+  const { fitKernelCostModel, convFeatures, gemmFeatures } = await import('../../src/core/runtime/hostBench.js');
+  const { kernelTime } = await import('../../src/core/targets/hostCpu.js');
+  const truth = { perCall: 3e-6, perMac: 2e-11, perOutput: 1e-10, perPatch: 2e-10, perWeight: 0, perGroup: 0 };
+  const shapes: [number, number, number, number][] = [
+    [3, 16, 3, 64],
+    [16, 16, 1, 32],
+    [64, 64, 3, 28],
+    [128, 32, 1, 14],
+    [256, 256, 3, 7],
+    [8, 4, 5, 48],
+    [32, 96, 1, 56],
+  ];
+  const rows = shapes.map(([cin, cout, k, size]) => {
+    const features = convFeatures(cin, cout, k, size, size);
+    return { features, sec: kernelTime(truth, features) };
+  });
+  const fit = fitKernelCostModel(rows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  assert.ok(fit, 'a fit');
+  for (const k of ['perCall', 'perMac', 'perOutput', 'perPatch'] as const)
+    assert.ok(Math.abs(fit[k] - truth[k]) / truth[k] < 1e-3, `${k}: ${fit[k]} vs ${truth[k]}`);
+  assert.ok(fit.perWeight < 1e-15, `perWeight: ${fit.perWeight}`);
+  assert.ok(fit.medianAbsErrorPct < 0.1, `exact data, median error ${fit.medianAbsErrorPct}%`);
+  assert.equal(fit.shapes, shapes.length);
+  // Times that fall with MACs make perMac negative: the term is dropped, never kept below zero.
+  const odd = [1, 2, 3, 4].map((i) => ({ features: gemmFeatures(1, 64 * i, 64), sec: 1e-5 / i + 1e-6 }));
+  const dropped = fitKernelCostModel(odd, ['perCall', 'perMac']);
+  assert.ok(dropped && dropped.perMac === 0 && dropped.perCall > 0, JSON.stringify(dropped));
+});
+
+test('runtime cost: float32 Conv and Gemm take the fitted kernel time, element-wise ops their time per element', () => {
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input('x', DataType.FLOAT, [1, 16, 32, 32]);
+  const w = b.initializer('w', DataType.FLOAT, [32, 16, 3, 3], new Float32Array(32 * 16 * 9).fill(0.01));
+  const c = b.node('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  const r = b.node('Relu', [c], {}, { name: 'relu' });
+  b.output(r, DataType.FLOAT, [1, 32, 32, 32]);
+  const model = b.build();
+  const a = analyzeModel(model);
+  const convModel = { perCall: 4e-6, perMac: 2e-11, perOutput: 1e-10, perPatch: 2e-10, perWeight: 1e-10, perGroup: 0 };
+  const rec = {
+    float32MacsPerSec: 5e10,
+    bandwidthBytesPerSec: 1e12,
+    kernelOverheadSec: 2e-6,
+    interKernelSec: 1e-6,
+    perInferenceOverheadSec: 1e-5,
+    kernelModels: { conv: { ...convModel, shapes: 10, medianAbsErrorPct: 5 } },
+    opSecPerElement: { Relu: 1e-10 },
+  };
+  const profile = hostCpuProfile({
+    ...((quick as HostCpuRecord | undefined) ?? ({} as HostCpuRecord)),
+    key: 'k',
+    identity: { cpuModel: 'test', logicalCpus: 1, arch: 'x64', onnxRuntimeVersion: 'x' },
+    measuredAt: '2026-01-01T00:00:00Z',
+    threads: 1,
+    benchmarks: [],
+    ...rec,
+  } as HostCpuRecord);
+  const priced = hostRuntimeCost(model, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+  const est = estimateModel(model, priced, a.facts, profile);
+  const conv = est.layers.find((l) => l.name === 'conv');
+  const relu = est.layers.find((l) => l.name === 'relu');
+  // Conv: K = 16·9 = 144, N = 1,024 pixels, M = 32: MACs 4,718,592; outputs 32,768; patch 147,456; weights 4,608.
+  const t = 4e-6 + 4_718_592 * 2e-11 + 32_768 * 1e-10 + 147_456 * 2e-10 + 4_608 * 1e-10;
+  assert.ok(
+    Math.abs((conv?.computeMs ?? 0) - (t - 2e-6) * 1000) < 1e-9,
+    `conv compute ${conv?.computeMs} ms vs ${(t - 2e-6) * 1000}`,
+  );
+  // Relu: 32,768 elements at 0.1 ns; its memory time (262,144 B at 1e12 B/s) is shorter.
+  assert.ok(Math.abs((relu?.computeMs ?? 0) - 32_768 * 1e-10 * 1000) < 1e-9, `relu compute ${relu?.computeMs} ms`);
 });

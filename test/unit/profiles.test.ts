@@ -16,6 +16,7 @@ import {
   valueAtPath,
 } from '../../src/core/targets/profile.js';
 import { validateProfile } from '../../src/core/targets/profileSchema.js';
+import { CMSIS_NN_SPEEDUP, stackVariants } from '../../src/core/targets/stackVariants.js';
 import {
   loadUserProfiles,
   ProfileError,
@@ -587,4 +588,20 @@ test('every problem in a file is reported at once', () => {
   );
   assert.equal(e.problems.length, 3, e.message);
   assert.match(e.message, /c\.extends: base profile 'a' has errors/, e.message);
+});
+
+test('the TFLM reference-kernel variant of cortex-m4 is a cited user profile, CMSIS-NN’s published speed-up slower', () => {
+  const builtins = builtinProfiles();
+  const m4 = builtins.find((p) => p.id === 'cortex-m4') as HardwareProfile;
+  const [ref] = loadUserProfiles(JSON.stringify(stackVariants(m4)), 'stackVariants.ts', builtins);
+  assert.equal(ref.id, 'cortex-m4-tflm-ref');
+  assert.match(ref.runtime.name, /reference kernels/);
+  assert.equal(ref.clockMHz, m4.clockMHz, 'same silicon');
+  for (const c of Object.keys(m4.efficiency) as (keyof HardwareProfile['efficiency'])[]) {
+    const ratio = m4.efficiency[c] / ref.efficiency[c];
+    assert.ok(Math.abs(ratio - CMSIS_NN_SPEEDUP) / CMSIS_NN_SPEEDUP < 0.01, `${c}: ${ratio}`);
+    assert.match(ref.sources[`efficiency.${c}`] ?? '', /arXiv:1801\.06601/, `efficiency.${c} cites the CMSIS-NN paper`);
+  }
+  assert.deepEqual(uncitedPaths(ref), [], 'every number cited');
+  assert.deepEqual(validateProfile(ref), [], 'valid');
 });

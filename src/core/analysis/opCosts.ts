@@ -429,6 +429,83 @@ const dataMovement = [
   'Scan',
 ];
 
+const ML = 'ai.onnx.ml';
+const ml = (op: string) => `${ML}.${op}`;
+
+/** Length of a list attribute (floats, ints or strings), 0 when absent. */
+function listAttrLength(ctx: CostContext, name: string): number {
+  const a = ctx.attr(name);
+  return a && (a.type === 'floats' || a.type === 'ints' || a.type === 'strings') ? a.value.length : 0;
+}
+
+/**
+ * FLOPs of one SVM kernel evaluation beyond its F multiply-adds: LINEAR 0; POLY 3 (scale, offset, power); RBF
+ * F + 2 (a subtraction per feature for the squared distance, then scale and exp); SIGMOID 3 (scale, offset, tanh).
+ */
+function svmKernelExtraFlops(kernel: string, features: number): number {
+  switch (kernel.toUpperCase()) {
+    case 'LINEAR':
+      return 0;
+    case 'RBF':
+      return features + 2;
+    default:
+      return 3;
+  }
+}
+
+/** Examples N and features F of an ai.onnx.ml input: [N, F], or [F] for one example. */
+function mlExamples(ctx: CostContext): { n: number; f: number } {
+  const shape = ctx.inShape(0);
+  if (shape.length === 0) throw new UnsupportedVariant('a scalar input has no features');
+  return { n: shape.length === 1 ? 1 : shape[0], f: shape[shape.length - 1] };
+}
+
+/**
+ * SVMClassifier. With support vectors (S of them, `vectors_per_class`): the kernel of each example against every
+ * support vector, N·S·F MACs (+ the kernel's extra FLOPs per vector, see svmKernelExtraFlops); then the decision
+ * values: with C > 2 classes one-vs-one, each vector's coefficient enters the C − 1 pairs of its class, N·(C−1)·S
+ * MACs, and one FLOP per pair for rho and one for the vote; with 2 classes N·S MACs and one FLOP for rho. Without
+ * support vectors (linear SVM): `coefficients` holds K rows of F weights, N·K·F MACs and one FLOP per row for rho.
+ * Probability estimates (`prob_a`): 4 FLOPs per pair (Platt scaling: multiply, add, exp, divide); the pairwise
+ * coupling that follows is not counted. `post_transform` not counted.
+ */
+const svmClassifier: CostRule = (ctx) => {
+  const { n, f } = mlExamples(ctx);
+  const perClass = ctx.ints('vectors_per_class') ?? [];
+  const vectors = perClass.reduce((a, b) => a + b, 0);
+  const classes = Math.max(listAttrLength(ctx, 'classlabels_ints'), listAttrLength(ctx, 'classlabels_strings'));
+  const pairs = (classes * (classes - 1)) / 2;
+  const probability = listAttrLength(ctx, 'prob_a') > 0 ? 4 * pairs * n : 0;
+  if (vectors > 0) {
+    const kernelMacs = n * vectors * f;
+    const kernelFlops = 2 * kernelMacs + n * vectors * svmKernelExtraFlops(ctx.string('kernel_type', 'LINEAR'), f);
+    const decisionMacs = classes > 2 ? n * (classes - 1) * vectors : n * vectors;
+    const decisionFlops = 2 * decisionMacs + (classes > 2 ? 2 * pairs * n : n);
+    return { macs: kernelMacs + decisionMacs, flops: kernelFlops + decisionFlops + probability };
+  }
+  const rows = f > 0 ? Math.floor(listAttrLength(ctx, 'coefficients') / f) : 0;
+  const macs = n * rows * f;
+  return { macs, flops: 2 * macs + n * rows + probability };
+};
+
+/**
+ * SVMRegressor. With support vectors (`n_supports` S > 0): N·S·F kernel MACs (+ the kernel's extra FLOPs per
+ * vector) and N·S MACs for the coefficients, one FLOP for rho; without (linear): N·F MACs and one FLOP for rho.
+ * `post_transform` not counted.
+ */
+const svmRegressor: CostRule = (ctx) => {
+  const { n, f } = mlExamples(ctx);
+  const vectors = ctx.int('n_supports', 0);
+  if (vectors > 0) {
+    const kernelMacs = n * vectors * f;
+    const macs = kernelMacs + n * vectors;
+    const extra = n * vectors * svmKernelExtraFlops(ctx.string('kernel_type', 'LINEAR'), f);
+    return { macs, flops: 2 * macs + extra + n };
+  }
+  const macs = n * f;
+  return { macs, flops: 2 * macs + n };
+};
+
 const reductions1 = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceLogSum'];
 const reductions2 = ['ReduceSumSquare', 'ReduceL2', 'ReduceLogSumExp'];
 
@@ -581,6 +658,12 @@ export const opCosts: Readonly<Record<string, CostRule>> = {
   /** com.microsoft BiasGelu: bias add + activation. */
   [ms('BiasGelu')]: perOutput(2),
   [ms('BiasAdd')]: perOutput(1),
+
+  // Traditional ML (ai.onnx.ml)
+  /** SVMClassifier: kernel against every support vector + one-vs-one decision values (see svmClassifier). */
+  [ml('SVMClassifier')]: svmClassifier,
+  /** SVMRegressor: kernel against every support vector + weighted sum (see svmRegressor). */
+  [ml('SVMRegressor')]: svmRegressor,
 
   // Data movement, shape queries, conversions, control flow (their bodies are counted separately): 0
   ...Object.fromEntries(dataMovement.map((op) => [op, free])),

@@ -24,8 +24,9 @@ import type { Model } from '../onnx/ir.js';
 import { transformerBlock } from '../onnx/syntheticModels.js';
 import { encodeModel } from '../onnx/writer.js';
 import { type CalibrationSet, type FitResult, fitProfile } from '../targets/calibrate.js';
+import { graphIoBytes } from '../targets/estimate.js';
 import { type HostCpuRecord, type HostFit, hostCpuProfile, hostRuntimeCost } from '../targets/hostCpu.js';
-import { OP_CLASSES, type OpClass } from '../targets/profile.js';
+import { costAtSize, OP_CLASSES, type OpClass } from '../targets/profile.js';
 import { measureModel } from './measure.js';
 
 const F = DataType.FLOAT;
@@ -227,8 +228,11 @@ export async function fitHostCpu(
   options: HostFitOptions = {},
 ): Promise<{ fit: HostFit; result: FitResult }> {
   const base = hostCpuProfile({ ...record, fit: undefined }, { optimization: 'disabled' });
-  // Fit against kernel times: start from the kernel overhead alone; the inter-kernel gap is added back later.
+  // Fit against kernel times: start from the kernel overhead alone; the inter-kernel gap (and its size-dependent
+  // part, and the per-run cost of inputs and outputs) is added back later.
   base.perOpOverheadSec = record.kernelOverheadSec;
+  delete base.overheadByOutputBytes;
+  delete base.perInferenceByIoBytes;
   const zoo = hostCalibrationZoo();
   const measured = [];
   for (const z of zoo) {
@@ -242,6 +246,10 @@ export async function fitHostCpu(
   }
   // Grouped convolutions carry their per-group time as MAC-equivalents at the profile's efficiencies, which the
   // fit changes: refit with the cost recomputed at the fitted factors until they settle (three passes).
+  // The efficiency factors price the layers no measured kernel model covers (ConvInteger, pooling, the rest), so
+  // they are fitted on the roofline alone: layers the kernel regressions and per-element rates price would pin
+  // their classes' factors to whatever keeps those fixed times (and drag the other layers of the class along).
+  const rooflineKernels = { ...record, kernelModels: undefined, opSecPerElement: undefined };
   let current = base;
   let result: FitResult | undefined;
   for (let pass = 0; pass < 3; pass++) {
@@ -251,7 +259,7 @@ export async function fitHostCpu(
       cost: hostRuntimeCost(z.model, cost0, facts, {
         level: 'disabled',
         profile: current,
-        kernels: record,
+        kernels: rooflineKernels,
       }),
       facts,
       units: r.layers.map((l) => ({ name: l.name, layers: [l.index], measuredMs: l.measuredMs, wholeModel: false })),
@@ -269,10 +277,26 @@ export async function fitHostCpu(
   };
   const unitsPerClass = Object.fromEntries(OP_CLASSES.map((c) => [c, 0])) as Record<OpClass, number>;
   for (const c of result.classes) unitsPerClass[c.opClass] = c.units;
+  // Executor time between kernels: what each synthetic model spends outside its kernels, less what the profile
+  // already charges per run and by tensor size, per node; the smallest of them, since other processes competing
+  // for the CPU only add to a wall time (and do so most to the longest runs).
+  const gapProfile = hostCpuProfile({ ...record, fit: undefined }, { optimization: 'disabled' });
+  const perNode: number[] = [];
+  for (const { z, r, profile: cost, facts } of measured) {
+    if (!r.layers.length) continue;
+    let charged =
+      gapProfile.perInferenceOverheadSec + costAtSize(gapProfile.perInferenceByIoBytes, graphIoBytes(z.model, facts));
+    const byIndex = new Map(cost.layers.map((l) => [l.index, l]));
+    for (const l of r.layers)
+      charged += costAtSize(gapProfile.overheadByOutputBytes, byIndex.get(l.index)?.activationBytes ?? 0);
+    perNode.push(((r.wallMs - r.kernelMs) / 1000 - charged) / r.layers.length);
+  }
+  const interKernelSec = Math.max(record.interKernelSec, perNode.length ? Math.min(...perNode) : 0);
   const fit: HostFit = {
     optimization: 'disabled',
     efficiency: { ...result.profile.efficiency },
     kernelOverheadSec: result.profile.perOpOverheadSec,
+    interKernelSec,
     models: zoo.map((z) => `${z.name} (${z.description})`),
     units: result.after.units,
     before: { layerPct: result.before.medianAbsErrorPct, totalPct: result.before.totalMedianAbsErrorPct },

@@ -18,7 +18,7 @@ import {
   serializeHostCpuCache,
   withRecord,
 } from '../targets/hostCpu.js';
-import { runHostBenchmarks } from './hostBench.js';
+import { runHostBenchmarks, runHostKernelRegressions, runHostKernelTables } from './hostBench.js';
 import { fitHostCpu } from './hostCalibration.js';
 
 export function defaultHostCpuCachePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -83,6 +83,8 @@ export interface MeasureHostOptions {
 export async function measureHostCpu(options: MeasureHostOptions = {}): Promise<HostCpuRecord> {
   const identity = hostIdentity();
   const bench = await runHostBenchmarks({ quick: options.quick, runs: options.runs });
+  const tables = await runHostKernelTables({ quick: options.quick, runs: options.runs });
+  const regressions = await runHostKernelRegressions({ quick: options.quick, runs: options.runs });
   const clockMHz = cpuClockMHz();
   const cacheBytes = lastLevelCacheBytes();
   const record: HostCpuRecord = {
@@ -106,7 +108,19 @@ export async function measureHostCpu(options: MeasureHostOptions = {}): Promise<
       : {}),
     ...(bench.lrnSecPerFlop !== undefined ? { lrnSecPerFlop: bench.lrnSecPerFlop } : {}),
     ...(cacheBytes !== undefined ? { lastLevelCacheBytes: cacheBytes } : {}),
-    benchmarks: bench.benchmarks,
+    kernelModels: {
+      ...(regressions.conv ? { conv: regressions.conv } : {}),
+      ...(regressions.depthwise ? { depthwise: regressions.depthwise } : {}),
+      ...(regressions.depthwiseStrided ? { depthwiseStrided: regressions.depthwiseStrided } : {}),
+      ...(regressions.gemm ? { gemm: regressions.gemm } : {}),
+      ...(regressions.convInteger ? { convInteger: regressions.convInteger } : {}),
+      ...(regressions.convIntegerDepthwise ? { convIntegerDepthwise: regressions.convIntegerDepthwise } : {}),
+    },
+    opSecPerElement: tables.opSecPerElement,
+    opOverheadSec: tables.opOverheadSec,
+    gapByOutputBytes: tables.gapByOutputBytes,
+    runByIoBytes: tables.runByIoBytes,
+    benchmarks: [...bench.benchmarks, ...tables.benchmarks, ...regressions.benchmarks],
   };
   if (options.fit ?? !options.quick) record.fit = (await fitHostCpu(record)).fit;
   return record;

@@ -512,7 +512,8 @@ function layerTerms(estimate: Estimate, profile: HardwareProfile): Terms[] {
       computeMs: l.computeMs,
       eff0: profile.efficiency[l.opClass],
       memoryMs: l.memoryMs,
-      extraMs: Math.max(0, l.latencyMs - body - l.overheadMs),
+      // The base per-op overhead is what the fit varies; op-type and size-dependent extras stay as they are.
+      extraMs: Math.max(0, l.latencyMs - body - profile.perOpOverheadSec * 1000),
     };
   });
 }

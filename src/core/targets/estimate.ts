@@ -18,13 +18,15 @@
 
 import type { LayerCost, ModelProfile } from '../analysis/cost.js';
 import type { ValueFacts } from '../analysis/facts.js';
-import { dataTypeName } from '../onnx/dtype.js';
+import { dataTypeName, storageBytes } from '../onnx/dtype.js';
 import type { Model, Node } from '../onnx/ir.js';
+import { elementCount } from '../onnx/tensor.js';
 import { opKey } from '../report/summary.js';
 import { type ArenaPlan, planArena } from './arena.js';
 import { builtinProfile } from './builtinProfiles.js';
 import { activationLifetimes } from './lifetimes.js';
 import {
+  costAtSize,
   describeCalibration,
   type HardwareProfile,
   type MemoryLevelName,
@@ -381,6 +383,32 @@ function price(layer: LayerCost, cls: OpClass, dtype: string | null, profile: Ha
   return { computeMs, memoryMs, native };
 }
 
+/**
+ * Fixed cost of executing one layer on a profile: the per-op overhead, plus the op type's own extra
+ * (`opOverheadSec`) and the cost of the size it writes (`overheadByOutputBytes`) where the profile states them.
+ */
+export function opOverheadSec(profile: HardwareProfile, layer: Pick<LayerCost, 'opType' | 'activationBytes'>): number {
+  return (
+    profile.perOpOverheadSec +
+    (profile.opOverheadSec?.[layer.opType] ?? 0) +
+    costAtSize(profile.overheadByOutputBytes, layer.activationBytes ?? 0)
+  );
+}
+
+/** Bytes of the graph's inputs (initializers excluded) and outputs whose sizes are known. */
+export function graphIoBytes(model: Model, facts: ReadonlyMap<string, ValueFacts>): number {
+  const inits = new Set(model.graph.initializers.map((t) => t.name));
+  let total = 0;
+  for (const v of [...model.graph.inputs.filter((i) => !inits.has(i.name)), ...model.graph.outputs]) {
+    const f = facts.get(v.name);
+    if (f?.kind !== 'tensor' || f.dtype === undefined || !f.shape) continue;
+    if (f.shape.some((d) => typeof d !== 'number')) continue;
+    const n = elementCount(f.shape as number[]);
+    if (Number.isFinite(n)) total += storageBytes(f.dtype, n);
+  }
+  return total;
+}
+
 function nonMacFlops(layer: LayerCost): number | null {
   if (layer.flops === null) return null;
   return Math.max(0, layer.flops - 2 * (layer.macs ?? 0));
@@ -497,7 +525,7 @@ export function estimateModel(
       append(unpriced, key, layer.index);
     }
     const factor = onTarget || fallback.target === 'none' ? 1 : fallback.costFactor;
-    const overheadMs = pricing.perOpOverheadSec * 1000;
+    const overheadMs = opOverheadSec(pricing, layer) * 1000;
     const computeMs = p.computeMs === null ? null : p.computeMs * factor;
     const memoryMs = p.memoryMs === null ? null : p.memoryMs * factor;
     let latencyMs: number | null = null;
@@ -541,7 +569,8 @@ export function estimateModel(
 
   const knownLatencyMs = layers.reduce((s, l) => s + (l.latencyMs ?? 0), 0);
   const unknownLatencyLayers = layers.filter((l) => l.latencyMs === null).length;
-  const perInferenceMs = profile.perInferenceOverheadSec * 1000;
+  const perInferenceMs =
+    (profile.perInferenceOverheadSec + costAtSize(profile.perInferenceByIoBytes, graphIoBytes(model, facts))) * 1000;
   const latencyMs = unknownLatencyLayers ? null : knownLatencyMs + perInferenceMs;
   const executed = layers.filter((l) => !folded.has(l.index) && l.fusedInto === undefined);
   for (const l of executed) l.share = l.latencyMs !== null && knownLatencyMs > 0 ? l.latencyMs / knownLatencyMs : null;

@@ -34,7 +34,7 @@ import type { Model } from '../onnx/ir.js';
 import { elementCount } from '../onnx/tensor.js';
 import { buildHostCpuProfile } from './builtinProfiles.js';
 import { opClassOf } from './estimate.js';
-import { type HardwareProfile, OP_CLASSES, type OpClass, peakMacsPerSec } from './profile.js';
+import { type HardwareProfile, OP_CLASSES, type OpClass, peakMacsPerSec, type SizeCost } from './profile.js';
 
 export type HostOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -61,6 +61,11 @@ export interface HostFit {
   efficiency: Record<OpClass, number>;
   /** Kernel time per op fitted on overhead-bound layers (the inter-kernel gap is added separately). */
   kernelOverheadSec: number;
+  /**
+   * Executor time between kernels as the synthetic models show it (wall − kernel time, less the per-run and
+   * size-dependent parts): real graphs pay more per node than the chained one-element Adds of the microbenchmark.
+   */
+  interKernelSec?: number;
   /** The synthetic models, as `name (description)`. */
   models: string[];
   units: number;
@@ -103,17 +108,92 @@ export interface HostCpuRecord {
   lrnSecPerFlop?: number;
   /** Largest CPU cache; tensors beyond it stream from RAM at `ramBandwidthBytesPerSec`. */
   lastLevelCacheBytes?: number;
+  /** Kernel time of float32 Conv, depthwise Conv and Gemm/MatMul as fitted to shape microbenchmarks. */
+  kernelModels?: {
+    conv?: KernelCostModel;
+    /** Depthwise convolutions of stride 1, and (`depthwiseStrided`) of larger strides, which take another path. */
+    depthwise?: KernelCostModel;
+    depthwiseStrided?: KernelCostModel;
+    gemm?: KernelCostModel;
+    /** ConvInteger with int8 weights (uint8 input), dense and depthwise. */
+    convInteger?: KernelCostModel;
+    convIntegerDepthwise?: KernelCostModel;
+  };
+  /** Kernel time per element written, by op type (ops priced by the elements they write). */
+  opSecPerElement?: Record<string, number>;
+  /** Extra time per op of a type over a one-element Add. */
+  opOverheadSec?: Record<string, number>;
+  /** Executor time between kernels beyond a one-element op's, by the bytes the op writes. */
+  gapByOutputBytes?: SizeCost[];
+  /** run() time beyond a one-element graph's, by the bytes of the graph's inputs and outputs. */
+  runByIoBytes?: SizeCost[];
   benchmarks: HostBenchmarkRecord[];
   fit?: HostFit;
 }
 
+/**
+ * Time of one call of a GEMM-based kernel as a sum of physical terms, each a measured cost per unit:
+ *   perCall      set-up (argument checks, buffer allocation, thread-pool dispatch)
+ *   perMac       the multiply-accumulates (the GEMM's inner kernel)
+ *   perOutput    each output element written (bias, activation, store): M·N
+ *   perPatch     each element of the unfolded input (im2col / packing of B): K·N
+ *   perWeight    each weight element touched per call (packing of A): M·K
+ *   perGroup     each group of a grouped convolution (one small GEMM per group)
+ * Terms a fit finds negative are dropped (set to 0) and the rest refitted.
+ */
+export interface KernelCostModel {
+  perCall: number;
+  perMac: number;
+  perOutput: number;
+  perPatch: number;
+  perWeight: number;
+  perGroup: number;
+  /** Shapes it was fitted on, and the median |error| of the fit over them, percent. */
+  shapes: number;
+  medianAbsErrorPct: number;
+}
+
+export interface KernelFeatures {
+  macs: number;
+  outputs: number;
+  patch: number;
+  weights: number;
+  groups: number;
+}
+
+export const KERNEL_TERMS = ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight', 'perGroup'] as const;
+export type KernelTerm = (typeof KERNEL_TERMS)[number];
+
+export function featureOf(f: KernelFeatures, t: KernelTerm): number {
+  switch (t) {
+    case 'perCall':
+      return 1;
+    case 'perMac':
+      return f.macs;
+    case 'perOutput':
+      return f.outputs;
+    case 'perPatch':
+      return f.patch;
+    case 'perWeight':
+      return f.weights;
+    case 'perGroup':
+      return f.groups;
+  }
+}
+
+/** Seconds the model predicts for a kernel call with these features. */
+export function kernelTime(m: Omit<KernelCostModel, 'shapes' | 'medianAbsErrorPct'>, f: KernelFeatures): number {
+  return KERNEL_TERMS.reduce((s, t) => s + m[t] * featureOf(f, t), 0);
+}
+
 /** The cache file: records by key. */
 export interface HostCpuCache {
-  version: 1;
+  version: typeof HOST_CPU_CACHE_VERSION;
   records: Record<string, HostCpuRecord>;
 }
 
-export const HOST_CPU_CACHE_VERSION = 1;
+/** 2: records carry the kernel regressions and size-dependent overheads (version-1 records are measured again). */
+export const HOST_CPU_CACHE_VERSION = 2;
 
 export function hostCpuKey(id: HostIdentity): string {
   return `${id.cpuModel.trim()} | ${id.logicalCpus} logical CPUs | ${id.arch} | onnxruntime-node ${id.onnxRuntimeVersion}`;
@@ -121,14 +201,14 @@ export function hostCpuKey(id: HostIdentity): string {
 
 /** Parses cache text; anything unreadable or of another version gives an empty cache (it is only a cache). */
 export function parseHostCpuCache(text: string | undefined): HostCpuCache {
-  const empty: HostCpuCache = { version: 1, records: {} };
+  const empty: HostCpuCache = { version: HOST_CPU_CACHE_VERSION, records: {} };
   if (!text) return empty;
   try {
     const v = JSON.parse(text) as Partial<HostCpuCache>;
     if (v?.version !== HOST_CPU_CACHE_VERSION || !v.records || typeof v.records !== 'object') return empty;
     const records: Record<string, HostCpuRecord> = {};
     for (const [k, r] of Object.entries(v.records)) if (isRecord(r) && r.key === k) records[k] = r;
-    return { version: 1, records };
+    return { version: HOST_CPU_CACHE_VERSION, records };
   } catch {
     return empty;
   }
@@ -147,7 +227,33 @@ function isRecord(r: unknown): r is HostCpuRecord {
       if (!(typeof e === 'number' && e > 0 && e <= 1)) return false;
     }
   }
+  const table = (k: string) =>
+    o[k] === undefined ||
+    (Array.isArray(o[k]) &&
+      (o[k] as unknown[]).every(
+        (p) =>
+          !!p &&
+          typeof (p as SizeCost).bytes === 'number' &&
+          (p as SizeCost).bytes >= 0 &&
+          typeof (p as SizeCost).sec === 'number' &&
+          (p as SizeCost).sec >= 0,
+      ));
+  const rates = (k: string) =>
+    o[k] === undefined ||
+    (!!o[k] &&
+      typeof o[k] === 'object' &&
+      Object.values(o[k] as object).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0));
+  const models = o.kernelModels as Record<string, Partial<KernelCostModel>> | undefined;
+  if (models !== undefined) {
+    if (!models || typeof models !== 'object') return false;
+    for (const m of Object.values(models))
+      if (!m || KERNEL_TERMS.some((k) => !(typeof m[k] === 'number' && (m[k] as number) >= 0))) return false;
+  }
   return (
+    table('gapByOutputBytes') &&
+    table('runByIoBytes') &&
+    rates('opSecPerElement') &&
+    rates('opOverheadSec') &&
     typeof o.key === 'string' &&
     pos('float32MacsPerSec') &&
     pos('bandwidthBytesPerSec') &&
@@ -166,7 +272,7 @@ function isRecord(r: unknown): r is HostCpuRecord {
 
 /** The cache with `record` added (replacing one with the same key). */
 export function withRecord(cache: HostCpuCache, record: HostCpuRecord): HostCpuCache {
-  return { version: 1, records: { ...cache.records, [record.key]: record } };
+  return { version: HOST_CPU_CACHE_VERSION, records: { ...cache.records, [record.key]: record } };
 }
 
 export function serializeHostCpuCache(cache: HostCpuCache): string {
@@ -242,10 +348,15 @@ export function hostCpuProfile(
   p.perInferenceOverheadSec = record.perInferenceOverheadSec;
   p.sources.perInferenceOverheadSec = `measured: ${how}; ${describe('run-overhead')}`;
   const kernelOverhead = record.fit?.kernelOverheadSec ?? record.kernelOverheadSec;
-  p.perOpOverheadSec = kernelOverhead + record.interKernelSec;
+  const gap = Math.max(record.interKernelSec, record.fit?.interKernelSec ?? 0);
+  p.perOpOverheadSec = kernelOverhead + gap;
   p.sources.perOpOverheadSec = `measured: ${how}; kernel time of a trivial op ${us(kernelOverhead)}${
     record.fit ? ' (fitted on overhead-bound layers of the synthetic models)' : ` (${describe('op-overhead')})`
-  } + time between kernels ${us(record.interKernelSec)} (${describe('inter-kernel')})`;
+  } + time between kernels ${us(gap)} (${
+    gap > record.interKernelSec
+      ? `wall − kernel time of the synthetic models per node, less the per-run and size-dependent parts; ${describe('inter-kernel')} gives ${us(record.interKernelSec)}`
+      : describe('inter-kernel')
+  })`;
   if (record.fit) {
     const fit = record.fit;
     p.efficiency = { ...fit.efficiency };
@@ -262,6 +373,30 @@ export function hostCpuProfile(
       source: `synthetic models measured on this machine (${when}), ONNX Runtime kernel times; median |error| per layer ${sig(fit.after.layerPct, 3)}% (before the fit: ${sig(fit.before.layerPct, 3)}%)`,
     };
   }
+  if (record.opOverheadSec && Object.keys(record.opOverheadSec).length) {
+    p.opOverheadSec = { ...record.opOverheadSec };
+    for (const k of Object.keys(record.opOverheadSec))
+      p.sources[`opOverheadSec.${k}`] = `measured: ${how}; ${describe(`op-overhead-${k}`)}`;
+  }
+  const table = (
+    field: 'overheadByOutputBytes' | 'perInferenceByIoBytes',
+    points: SizeCost[] | undefined,
+    what: string,
+  ) => {
+    if (!points?.length) return;
+    p[field] = points.map((x) => ({ ...x }));
+    points.forEach((_, i) => {
+      p.sources[`${field}.${i}.bytes`] = `measured: ${how}; ${what}: the tensor size benchmarked`;
+      p.sources[`${field}.${i}.sec`] =
+        `measured: ${how}; ${what} (chains of 1 and 9 Relus; ${record.benchmarks.filter((b) => b.id.startsWith('gap-')).length} sizes, the fastest of three interleaved rounds each)`;
+    });
+  };
+  table(
+    'overheadByOutputBytes',
+    record.gapByOutputBytes,
+    'executor time between kernels beyond a one-element op, by output bytes',
+  );
+  table('perInferenceByIoBytes', record.runByIoBytes, 'run() time beyond a one-element graph, by input + output bytes');
   p.fusions = fusionsAtLevel(p, level);
   p.description = `${p.description}; graph optimization level ${level}${
     level === 'disabled' ? '' : ' (efficiency factors were fitted at level disabled)'
@@ -269,7 +404,11 @@ export function hostCpuProfile(
     record.groupedConvPerGroupSec !== undefined && level !== 'all'
       ? `; grouped convolutions cost ${us(record.groupedConvPerGroupSec)} per group more (measured)`
       : ''
-  }; estimates on this runtime also price ConvInteger with int8 weights, LRN and tensors larger than the last-level cache as measured (hostRuntimeCost)`;
+  }; estimates on this runtime also price ConvInteger with int8 weights, LRN and tensors larger than the last-level cache as measured (hostRuntimeCost)${
+    record.kernelModels
+      ? '; float32 Conv, depthwise Conv and Gemm/MatMul kernel times come from a cost model fitted to shape microbenchmarks'
+      : ''
+  }${record.opSecPerElement ? '; element-wise and data-movement ops from their measured time per element written' : ''}`;
   return p;
 }
 
@@ -284,6 +423,10 @@ export type HostKernelCosts = Partial<
     | 'lastLevelCacheBytes'
     | 'bandwidthBytesPerSec'
     | 'ramBandwidthBytesPerSec'
+    | 'kernelModels'
+    | 'opSecPerElement'
+    | 'kernelOverheadSec'
+    | 'fit'
   >
 >;
 
@@ -293,6 +436,115 @@ export interface RuntimeCostOptions {
   profile?: HardwareProfile;
   /** Measured kernel costs (absent: only the constant-folding difference is applied). */
   kernels?: HostKernelCosts;
+}
+
+function dtypeOfInput(facts: ReadonlyMap<string, ValueFacts>, name: string | undefined): string {
+  const f = facts.get(name ?? '');
+  return f?.kind === 'tensor' && f.dtype !== undefined ? dataTypeName(f.dtype) : 'float32';
+}
+
+function knownShape(facts: ReadonlyMap<string, ValueFacts>, name: string | undefined): number[] | undefined {
+  const f = facts.get(name ?? '');
+  if (f?.kind !== 'tensor' || !f.shape || f.shape.some((d) => typeof d !== 'number')) return undefined;
+  return f.shape as number[];
+}
+
+/** Elements a node writes (all its outputs), or undefined when some output's size is unknown. */
+function elementsWritten(node: Model['graph']['nodes'][number], facts: ReadonlyMap<string, ValueFacts>) {
+  let total = 0;
+  for (const o of node.outputs) {
+    if (!o) continue;
+    const s = knownShape(facts, o);
+    if (!s) return undefined;
+    total += elementCount(s);
+  }
+  return total;
+}
+
+/**
+ * Kernel time of a layer from the record's measured kernel models, where one applies: float32 Conv (dense,
+ * grouped, depthwise) and Gemm/MatMul from the fitted shape regressions, ops of the per-element table from their
+ * time per element written. Undefined: the roofline prices the layer as before.
+ */
+export function measuredKernelSec(
+  node: Model['graph']['nodes'][number],
+  layer: LayerCost,
+  facts: ReadonlyMap<string, ValueFacts>,
+  kernels: HostKernelCosts,
+): number | undefined {
+  if (node.domain && node.domain !== 'ai.onnx') return undefined;
+  const dtype = dtypeOfInput(facts, node.inputs[0]);
+  const models = kernels.kernelModels;
+  const macs = layer.macs ?? 0;
+  if (node.opType === 'Conv' && dtype === 'float32' && models && macs > 0) {
+    const y = knownShape(facts, node.outputs[0]);
+    const w = knownShape(facts, node.inputs[1]);
+    if (!y || !w || y.length < 3) return undefined;
+    const outputs = elementCount(y);
+    const cout = y[1];
+    const pixels = outputs / cout;
+    const a = node.attributes.find((x) => x.name === 'group');
+    const g = a?.type === 'int' ? Number(a.value) : 1;
+    const kdim = elementCount(w.slice(1));
+    const depthwise = g > 1 && w[1] === 1;
+    const strides = node.attributes.find((x) => x.name === 'strides');
+    const strided = strides?.type === 'ints' && strides.value.some((v) => Number(v) > 1);
+    const dwModel = strided ? (models.depthwiseStrided ?? models.depthwise) : models.depthwise;
+    if (depthwise && dwModel) {
+      return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g });
+    }
+    if (!models.conv) return undefined;
+    const features = { macs, outputs, patch: g * kdim * pixels, weights: cout * kdim, groups: g };
+    // A grouped (not depthwise) convolution runs one small GEMM per group: the per-group time is the depthwise fit's.
+    return kernelTime(models.conv, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
+  }
+  const wFacts = facts.get(node.inputs[1] ?? '');
+  if (
+    node.opType === 'ConvInteger' &&
+    wFacts?.kind === 'tensor' &&
+    wFacts.dtype === DataType.INT8 &&
+    (models?.convInteger || models?.convIntegerDepthwise) &&
+    macs > 0
+  ) {
+    const y = knownShape(facts, node.outputs[0]);
+    const w = knownShape(facts, node.inputs[1]);
+    if (!y || !w || y.length < 3) return undefined;
+    const outputs = elementCount(y);
+    const a = node.attributes.find((x) => x.name === 'group');
+    const g = a?.type === 'int' ? Number(a.value) : 1;
+    const kdim = elementCount(w.slice(1));
+    if (g > 1 && w[1] === 1 && models.convIntegerDepthwise)
+      return kernelTime(models.convIntegerDepthwise, {
+        macs,
+        outputs,
+        patch: macs,
+        weights: elementCount(w),
+        groups: g,
+      });
+    if (g === 1 && models.convInteger)
+      return kernelTime(models.convInteger, {
+        macs,
+        outputs,
+        patch: kdim * (outputs / y[1]),
+        weights: y[1] * kdim,
+        groups: 1,
+      });
+    return undefined;
+  }
+  if ((node.opType === 'Gemm' || node.opType === 'MatMul') && dtype === 'float32' && models?.gemm && macs > 0) {
+    const y = knownShape(facts, node.outputs[0]);
+    if (!y?.length) return undefined;
+    const outputs = elementCount(y);
+    const n = y[y.length - 1];
+    const k = macs / outputs;
+    return kernelTime(models.gemm, { macs, outputs, patch: (outputs / n) * k, weights: k * n, groups: 1 });
+  }
+  const perElement = kernels.opSecPerElement?.[node.opType];
+  if (perElement !== undefined && macs === 0) {
+    const e = elementsWritten(node, facts);
+    return e === undefined ? undefined : (kernels.kernelOverheadSec ?? 0) + e * perElement;
+  }
+  return undefined;
 }
 
 /**
@@ -340,10 +592,17 @@ export function hostRuntimeCost(
     if (l.folded && level === 'disabled' && l.opType !== 'Constant' && node) {
       const out = streamed(node.outputs.filter(Boolean).reduce((s, o) => s + bytes(o), 0));
       const inp = node.inputs.filter(Boolean).reduce((s, i) => s + bytes(i), 0);
+      // Its kernel (a fill, a copy, a transpose) at its measured time per element written, where measured.
+      const perElement = kernels?.opSecPerElement?.[node.opType];
+      const e = perElement !== undefined && profile ? elementsWritten(node, facts) : undefined;
+      const fillFlops =
+        e !== undefined && perElement !== undefined && profile
+          ? e * perElement * (peakMacsPerSec(profile, 'float32') ?? 0) * profile.efficiency[opClassOf(node, facts)]
+          : 0;
       const unfolded: LayerCost = {
         ...l,
         macs: 0,
-        flops: 0,
+        flops: fillFlops,
         activationBytes: out,
         inputBytes: 0,
         weightBytesRead: inp,
@@ -354,6 +613,29 @@ export function hostRuntimeCost(
       return unfolded;
     }
     if (!node || l.folded || l.macs === null || l.flops === null || !profile || !kernels) return l;
+    const measured = measuredKernelSec(node, l, facts, kernels);
+    if (measured !== undefined) {
+      // Work in the layer's own class so that the estimate's compute time is the measured kernel time (beyond the
+      // per-op overhead the estimate adds).
+      const cls = opClassOf(node, facts);
+      const dtype0 = dtypeOfInput(facts, node.inputs[0]);
+      const classRate =
+        (peakMacsPerSec(profile, dtype0) ?? peakMacsPerSec(profile, 'float32') ?? 0) * profile.efficiency[cls];
+      const base = kernels.fit?.kernelOverheadSec ?? kernels.kernelOverheadSec ?? 0;
+      const work = Math.max(0, measured - base) * classRate;
+      const macWork = cls === 'conv' || cls === 'depthwise' || cls === 'matmul';
+      const macs = macWork ? work : l.macs;
+      const flops = macWork ? 2 * work : 2 * l.macs + work;
+      const weightBytesRead = streamed(l.weightBytesRead);
+      changed = true;
+      return {
+        ...l,
+        macs,
+        flops,
+        weightBytesRead,
+        memoryBytes: l.memoryBytes === null ? null : l.memoryBytes + weightBytesRead - l.weightBytesRead,
+      };
+    }
     let macs = l.macs;
     let flops = l.flops;
     const integer = node.opType === 'ConvInteger' && !node.domain;

@@ -155,6 +155,20 @@ export interface HardwareProfile {
   /** Fixed cost per inference (invoke, driver round trip, host-link handshake). */
   perInferenceOverheadSec: number;
   /**
+   * Extra fixed cost per executed op of a given type (op key: `Conv`, `com.microsoft.FusedConv`), on top of
+   * `perOpOverheadSec`: kernels whose set-up costs more than a trivial op's (a convolution's im2col and GEMM
+   * dispatch, a GEMM's packing).
+   */
+  opOverheadSec?: Record<string, number>;
+  /**
+   * Extra cost per executed op by the bytes it writes, on top of `perOpOverheadSec`: points (bytes, seconds),
+   * linear in between, 0 at 0 bytes, the last point's value beyond it (a runtime that allocates each output
+   * pays for the size of the allocation).
+   */
+  overheadByOutputBytes?: SizeCost[];
+  /** Extra cost per inference by the bytes of the graph's inputs and outputs (copies in and out), as above. */
+  perInferenceByIoBytes?: SizeCost[];
+  /**
    * Fraction of the peak compute rate each op class attains when compute-bound (0 < e ≤ 1); the work an op is
    * charged with is described at `OpClass`.
    */
@@ -168,6 +182,32 @@ export interface HardwareProfile {
    * field has one; non-numeric sections (`runtime`, `operators`, `fusions`) are cited too.
    */
   sources: Record<string, string>;
+}
+
+/** One point of a size-dependent cost: `sec` seconds for `bytes` bytes. */
+export interface SizeCost {
+  bytes: number;
+  sec: number;
+}
+
+/**
+ * The cost at `bytes` of a size-dependent cost table: linear between its points (sorted by bytes), from 0 s at 0
+ * bytes, and the last point's value beyond the last point (what lies beyond was not measured).
+ */
+export function costAtSize(points: readonly SizeCost[] | undefined, bytes: number): number {
+  if (!points?.length || !(bytes > 0)) return 0;
+  const sorted = points.every((p, i) => i === 0 || points[i - 1].bytes <= p.bytes)
+    ? points
+    : [...points].sort((a, b) => a.bytes - b.bytes);
+  let prev: SizeCost = { bytes: 0, sec: 0 };
+  for (const p of sorted) {
+    if (bytes <= p.bytes) {
+      const span = p.bytes - prev.bytes;
+      return span > 0 ? prev.sec + ((p.sec - prev.sec) * (bytes - prev.bytes)) / span : p.sec;
+    }
+    prev = p;
+  }
+  return prev.sec;
 }
 
 /** Peak MAC/s for an element type, falling back to the closest type the target computes in. */

@@ -114,6 +114,9 @@ const calibration: Schema = {
   },
 };
 
+/** One point of a size-dependent cost (profile.ts SizeCost). */
+const sizeCost = object({ bytes: req(nonNegative), sec: req(nonNegative) });
+
 const efficiencyFields: Record<string, FieldSpec> = {};
 for (const c of OP_CLASSES) efficiencyFields[c] = req(fraction);
 
@@ -147,6 +150,9 @@ export const profileFields: Record<string, FieldSpec> = {
   perOpOverheadSec: req(nonNegative),
   perOpOverheadCycles: opt(nonNegative),
   perInferenceOverheadSec: req(nonNegative),
+  opOverheadSec: opt({ kind: 'record', values: nonNegative }),
+  overheadByOutputBytes: opt({ kind: 'array', items: sizeCost }),
+  perInferenceByIoBytes: opt({ kind: 'array', items: sizeCost }),
   efficiency: req(object(efficiencyFields)),
   fusions: req({
     kind: 'array',
