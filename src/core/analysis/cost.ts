@@ -235,12 +235,20 @@ function bytesOf(f: ValueFacts | undefined): number | null {
   return Number.isNaN(n) ? null : storageBytes(f.dtype, n);
 }
 
+/**
+ * What a layer without weights of its own holds (most layers): one shared, frozen empty record and list, replaced by
+ * the layer's own as soon as it counts a weight.
+ */
+const noParams: Record<string, DtypeCount> = Object.freeze({});
+const noWeights = Object.freeze([]) as unknown as string[];
+
 function tensorSummary(name: string, f: ValueFacts | undefined): TensorSummary {
   const t = f?.kind === 'tensor' ? f : undefined;
   return {
     name,
     dtype: t?.dtype !== undefined ? dataTypeName(t.dtype) : null,
-    shape: t?.shape ? [...t.shape] : null,
+    // The facts' own list: shapes are never changed in place once made (rules build new ones).
+    shape: t?.shape ?? null,
     origin: f ? f.origin : null,
     bytes: bytesOf(f),
   };
@@ -709,8 +717,8 @@ export function analyzeModel(
         outputs,
         params: 0,
         weightBytes: 0,
-        paramsByDtype: {},
-        weights: [],
+        paramsByDtype: noParams,
+        weights: noWeights,
         macs: 0,
         flops: 0,
         activationBytes: 0,
@@ -764,6 +772,7 @@ export function analyzeModel(
         weights ??= [];
         weights.push(s.name);
         const k = dataTypeName(s.dtype);
+        if (layer.paramsByDtype === noParams) layer.paramsByDtype = {};
         const d = layer.paramsByDtype[k] ?? { params: 0, bytes: 0 };
         d.params += s.elements;
         d.bytes += s.bytes;
@@ -894,6 +903,7 @@ export function analyzeModel(
     for (const s of subs) {
       layer.params += s.totals.params;
       layer.weightBytes += s.totals.weightBytes;
+      if (layer.paramsByDtype === noParams) layer.paramsByDtype = {};
       addByDtype(layer.paramsByDtype, s.totals.paramsByDtype);
       if (!s.counted) continue;
       layer.weightBytesRead += s.totals.weightBytesRead;

@@ -537,7 +537,10 @@ function withDeclared(f: ValueFacts | undefined, d: ValueFacts): ValueFacts | un
 class NotInOrder extends Error {}
 
 function identityOrder(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
+  // A plain loop: Array.from with a callback is several times slower on graphs of tens of thousands of nodes.
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }
 
 /** The node producing each value (the last one, when several do). */
@@ -562,7 +565,7 @@ function topologicalOrder(nodes: Node[]): number[] {
       if (p !== undefined && p > i) sorted = false;
     }
   }
-  const identity = () => Array.from({ length: nodes.length }, (_, i) => i);
+  const identity = () => identityOrder(nodes.length);
   if (sorted) return identity();
   const indegree = new Int32Array(nodes.length);
   const users: number[][] = nodes.map(() => []);
