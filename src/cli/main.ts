@@ -329,6 +329,7 @@ function parseCount(text: string, what: string): number {
 
 /** `--input name=1x3x224x224` (repeatable) -> { name: [1, 3, 224, 224] }; symbols stay strings, '?' is unknown. */
 function parseInputs(list: string[], model: Model): Record<string, Dim[]> {
+  if (!list.length) return {};
   const initNames = new Set(model.graph.initializers.map((t) => t.name));
   const names = model.graph.inputs.filter((v) => !initNames.has(v.name)).map((v) => v.name);
   const shapes: Record<string, Dim[]> = {};

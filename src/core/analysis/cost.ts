@@ -235,12 +235,20 @@ function bytesOf(f: ValueFacts | undefined): number | null {
   return Number.isNaN(n) ? null : storageBytes(f.dtype, n);
 }
 
+/**
+ * What a layer without weights of its own holds (most layers): one shared, frozen empty record and list, replaced by
+ * the layer's own as soon as it counts a weight.
+ */
+const noParams: Record<string, DtypeCount> = Object.freeze({});
+const noWeights = Object.freeze([]) as unknown as string[];
+
 function tensorSummary(name: string, f: ValueFacts | undefined): TensorSummary {
   const t = f?.kind === 'tensor' ? f : undefined;
   return {
     name,
     dtype: t?.dtype !== undefined ? dataTypeName(t.dtype) : null,
-    shape: t?.shape ? [...t.shape] : null,
+    // The facts' own list: shapes are never changed in place once made (rules build new ones).
+    shape: t?.shape ?? null,
     origin: f ? f.origin : null,
     bytes: bytesOf(f),
   };
@@ -375,7 +383,8 @@ class NodeCostContext implements CostContext {
     readonly node: Node,
     readonly inputCount: number,
     private readonly lookup: (name: string) => ValueFacts | undefined,
-    /** The facts of the node's outputs, by output index (already looked up). */
+    /** The facts of the node's inputs and outputs, by index (already looked up). */
+    private readonly inputFacts: readonly (ValueFacts | undefined)[],
     private readonly outputFacts: readonly (ValueFacts | undefined)[],
   ) {}
   private shapeOf(name: string | undefined, facts?: ValueFacts): number[] {
@@ -389,13 +398,13 @@ class NodeCostContext implements CostContext {
     return i < this.node.inputs.length && this.node.inputs[i] !== '';
   }
   inShape(i: number): number[] {
-    return this.shapeOf(this.node.inputs[i]);
+    return this.shapeOf(this.node.inputs[i], this.inputFacts[i]);
   }
   outShape(i: number): number[] {
     return this.shapeOf(this.node.outputs[i], this.outputFacts[i]);
   }
   inElems(i: number): number {
-    return product(this.shapeOf(this.node.inputs[i]));
+    return product(this.shapeOf(this.node.inputs[i], this.inputFacts[i]));
   }
   outElems(i: number): number {
     return product(this.shapeOf(this.node.outputs[i], this.outputFacts[i]));
@@ -502,51 +511,61 @@ function totalsOf(layers: LayerCost[]): CostTotals {
 }
 
 function buildScopes(layers: LayerCost[]): ScopeCost {
-  interface Building {
-    name: string;
-    path: string;
-    layerIndices: number[];
-    totals: CostTotals;
-    /** Created with the first child. */
-    children?: Map<string, Building>;
-  }
-  const make = (name: string, path: string): Building => ({ name, path, layerIndices: [], totals: emptyTotals() });
+  // The scopes are built in their final shape; each one's children by name are kept aside while building.
+  const childrenByName = new Map<ScopeCost, Map<string, ScopeCost>>();
+  const make = (name: string, path: string): ScopeCost => ({
+    name,
+    path,
+    totals: emptyTotals(),
+    layerIndices: [],
+    children: [],
+  });
   const root = make('', '');
   // The scopes the previous layer sat in, root first: consecutive layers mostly share them, so only the part of
   // a layer's scope list that differs from the previous one is looked up.
-  const chain: Building[] = [root];
+  const chain: ScopeCost[] = [root];
   let previous: string[] = [];
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
     const scope = l.scope;
     let shared = 0;
-    while (shared < scope.length && shared < previous.length && scope[shared] === previous[shared]) shared++;
-    chain.length = shared + 1;
-    let at = chain[shared];
-    for (let j = shared; j < scope.length; j++) {
-      const s = scope[j];
-      let child = at.children?.get(s);
-      if (!child) {
-        // join, not a template: a flat string (a concatenation would be flattened again by every JSON.stringify).
-        child = make(s, at.path ? [at.path, s].join('/') : s);
-        at.children ??= new Map();
-        at.children.set(s, child);
+    if (scope !== previous) {
+      while (shared < scope.length && shared < previous.length && scope[shared] === previous[shared]) shared++;
+      chain.length = shared + 1;
+      let at = chain[shared];
+      for (let j = shared; j < scope.length; j++) {
+        const s = scope[j];
+        let byName = childrenByName.get(at);
+        let child = byName?.get(s);
+        if (!child) {
+          // join, not a template: a flat string (a concatenation would be flattened again by every JSON.stringify).
+          child = make(s, at.path ? [at.path, s].join('/') : s);
+          if (!byName) {
+            byName = new Map();
+            childrenByName.set(at, byName);
+          }
+          byName.set(s, child);
+          at.children.push(child);
+        }
+        chain.push(child);
+        at = child;
       }
-      chain.push(child);
-      at = child;
+      previous = scope;
     }
-    previous = scope;
-    for (const b of chain) addLayer(b.totals, l);
-    at.layerIndices.push(i);
+    for (let k = 0; k < chain.length; k++) addLayer(chain[k].totals, l);
+    chain[chain.length - 1].layerIndices.push(i);
   }
-  const done = (b: Building): ScopeCost => ({
-    name: b.name,
-    path: b.path,
-    totals: finishTotals(b.totals),
-    layerIndices: b.layerIndices.slice(), // exactly sized (an array grown by push keeps spare room)
-    children: b.children ? [...b.children.values()].map(done) : [],
-  });
-  return done(root);
+  const finish = (s: ScopeCost): void => {
+    finishTotals(s.totals);
+    // Exactly sized (an array grown by push keeps spare room).
+    s.layerIndices = s.layerIndices.slice();
+    if (s.children.length) {
+      s.children = s.children.slice();
+      for (const c of s.children) finish(c);
+    }
+  };
+  finish(root);
+  return root;
 }
 
 /** A deep copy of totals. */
@@ -597,7 +616,7 @@ export function analyzeModel(
   model: Model,
   options: ProfileOptions = {},
 ): { profile: ModelProfile; facts: Map<string, ValueFacts> } {
-  const walk: InferenceWalk = { orders: new Map() };
+  const walk: InferenceWalk = { orders: new Map(), mainNodes: [] };
   const inference = inferShapes(model, options, walk);
   const orders = walk.orders;
   const mainFacts = inference.values;
@@ -620,6 +639,21 @@ export function analyzeModel(
     failed: [],
     unknownWeights: [],
     subgraphs: [],
+  };
+
+  /**
+   * nameScopes(name), shared with the previous layer when its name has the same prefix (the part before the last
+   * '/'): consecutive layers mostly sit in the same scope.
+   */
+  let prefix = '';
+  let prefixScopes: string[] | undefined;
+  const scopesOf = (name: string): string[] => {
+    const slash = name.lastIndexOf('/');
+    if (slash <= 0 || slash === name.length - 1 || name.includes(';')) return nameScopes(name);
+    if (prefixScopes && slash === prefix.length && name.startsWith(prefix)) return prefixScopes;
+    prefix = name.slice(0, slash);
+    prefixScopes = nameScopes(name);
+    return prefixScopes;
   };
 
   const costGraph = (
@@ -645,6 +679,10 @@ export function analyzeModel(
     const nodes = g.nodes;
     const layers: LayerCost[] = new Array(nodes.length);
     const order = orders.get(g) ?? executionOrder(nodes);
+    // The main graph's node facts as the inference kept them: the same as looking them up by name when every value
+    // is defined once (and no measured facts replaced them).
+    const known =
+      parentStatics === undefined && walk.mainGraphInOrder && !options.measured ? walk.mainNodes : undefined;
     for (let j = 0; j < order.length; j++) {
       const index = order[j];
       const node = nodes[index];
@@ -656,8 +694,18 @@ export function analyzeModel(
       for (const n of inputs) if (n !== '') presentCount++;
       let hasGraphs = false;
       for (const a of node.attributes) if (a.type === 'graph' || a.type === 'graphs') hasGraphs = true;
-      // Facts of the outputs, looked up once (the summaries and the cost rule both read them).
-      const outputFacts = node.outputs.map((o) => (o === '' ? undefined : lookup(o)));
+      // Facts of the inputs and outputs, looked up once (the byte counts, summaries and cost rule all read them).
+      const seen = known?.[index];
+      let inputFacts: (ValueFacts | undefined)[];
+      let outputFacts: (ValueFacts | undefined)[];
+      if (seen) {
+        inputFacts = seen.inputs;
+        outputFacts = seen.outputs;
+      } else {
+        inputFacts = new Array<ValueFacts | undefined>(inputs.length);
+        for (let i = 0; i < inputs.length; i++) inputFacts[i] = inputs[i] === '' ? undefined : lookup(inputs[i]);
+        outputFacts = node.outputs.map((o) => (o === '' ? undefined : lookup(o)));
+      }
       const outputs = node.outputs.includes('')
         ? node.outputs.flatMap((o, k) => (o === '' ? [] : [tensorSummary(o, outputFacts[k])]))
         : node.outputs.map((o, k) => tensorSummary(o, outputFacts[k]));
@@ -665,12 +713,12 @@ export function analyzeModel(
         index,
         name: label,
         opType: key,
-        scope: nameScopes(node.name),
+        scope: scopesOf(node.name),
         outputs,
         params: 0,
         weightBytes: 0,
-        paramsByDtype: {},
-        weights: [],
+        paramsByDtype: noParams,
+        weights: noWeights,
         macs: 0,
         flops: 0,
         activationBytes: 0,
@@ -683,13 +731,15 @@ export function analyzeModel(
 
       // Constant folding: outputs of nodes computed from constants only are constants (weights).
       let folded: Source[] | undefined;
+      let inputSources: (Source[] | undefined)[] | undefined;
       if (std && node.opType === 'Constant') {
         const out = node.outputs[0] ?? label;
         const s = constantSource(node, out);
         folded = s ? [s] : [];
       } else if (!hasGraphs && presentCount > 0 && !(std && nondeterministic.has(node.opType))) {
-        const inputSources = staticsOf(inputs, statics);
-        if (inputs.every((n, i) => n === '' || inputSources[i] !== undefined)) {
+        inputSources = staticsOf(inputs, statics);
+        const sources = inputSources;
+        if (inputs.every((n, i) => n === '' || sources[i] !== undefined)) {
           if (std && node.opType === 'ConstantOfShape') {
             folded = [generatedSource(node, lookup)];
           } else if (std && shapeQueries.has(node.opType)) {
@@ -704,9 +754,12 @@ export function analyzeModel(
         for (const o of node.outputs) if (o) statics.local.set(o, folded);
         continue;
       }
-      if (markRunTime) for (const o of node.outputs) if (o) statics.local.set(o, null);
-      // Looked up after the outputs are set: a node that reads its own output (invalid) sees it as run-time.
-      const inputSources = staticsOf(inputs, statics);
+      if (markRunTime) {
+        for (const o of node.outputs) if (o) statics.local.set(o, null);
+        // Looked up again after the outputs are set: a node that reads its own output (invalid) sees it as run-time.
+        inputSources = undefined;
+      }
+      inputSources ??= staticsOf(inputs, statics);
 
       // Weights read, and counted where first read.
       let weights: string[] | undefined;
@@ -719,6 +772,7 @@ export function analyzeModel(
         weights ??= [];
         weights.push(s.name);
         const k = dataTypeName(s.dtype);
+        if (layer.paramsByDtype === noParams) layer.paramsByDtype = {};
         const d = layer.paramsByDtype[k] ?? { params: 0, bytes: 0 };
         d.params += s.elements;
         d.bytes += s.bytes;
@@ -731,7 +785,7 @@ export function analyzeModel(
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i];
         if (n === '' || inputSources[i] !== undefined || inputs.indexOf(n) < i) continue;
-        const b = bytesOf(lookup(n));
+        const b = bytesOf(inputFacts[i]);
         inputBytes = b === null || inputBytes === null ? null : inputBytes + b;
       }
       layer.inputBytes = inputBytes;
@@ -740,7 +794,7 @@ export function analyzeModel(
       layer.activationBytes = outBytes;
 
       // MACs and FLOPs.
-      const cost = nodeCost(node, key, label, lookup, layer, presentCount, outputFacts);
+      const cost = nodeCost(node, key, label, lookup, layer, presentCount, inputFacts, outputFacts);
       layer.macs = cost?.macs ?? null;
       layer.flops = cost?.flops ?? null;
 
@@ -781,6 +835,7 @@ export function analyzeModel(
     lookup: (name: string) => ValueFacts | undefined,
     layer: LayerCost,
     inputCount: number,
+    inputFacts: readonly (ValueFacts | undefined)[],
     outputFacts: readonly (ValueFacts | undefined)[],
   ): OpCost | undefined => {
     const rule = opCosts[key];
@@ -790,7 +845,7 @@ export function analyzeModel(
       layer.unknownReason = isFunction ? `model-local function ${key} is not costed` : `no cost rule for ${key}`;
       return undefined;
     }
-    const ctx = new NodeCostContext(node, inputCount, lookup, outputFacts);
+    const ctx = new NodeCostContext(node, inputCount, lookup, inputFacts, outputFacts);
     try {
       return rule(ctx);
     } catch (err) {
@@ -848,6 +903,7 @@ export function analyzeModel(
     for (const s of subs) {
       layer.params += s.totals.params;
       layer.weightBytes += s.totals.weightBytes;
+      if (layer.paramsByDtype === noParams) layer.paramsByDtype = {};
       addByDtype(layer.paramsByDtype, s.totals.paramsByDtype);
       if (!s.counted) continue;
       layer.weightBytesRead += s.totals.weightBytesRead;

@@ -1,6 +1,7 @@
 /**
- * The generated ONNX protobuf code, configured once: int64 fields decode to Long (exact beyond 2^53). Long is
- * set explicitly because protobufjs looks it up with a dynamic require that a bundle cannot see.
+ * The generated ONNX protobuf code, configured once: int64 fields decode to numbers within ±2^53 and to Long beyond
+ * (exact either way; uint64 fields always to Long). Long is set explicitly because protobufjs looks it up with a
+ * dynamic require that a bundle cannot see.
  */
 import Long from 'long';
 import protobuf from 'protobufjs/minimal.js';
@@ -11,7 +12,20 @@ protobuf.configure();
 
 export { Long, onnx };
 
-/** A Long (or a number, for values protobufjs chose to give as numbers) as an exact bigint. */
+/**
+ * Converters that the generated decoders apply to each message as soon as it is complete, by full type name
+ * (`onnx.NodeProto`); decode() returns what they return. See addFinishers in scripts/gen-proto.mjs.
+ */
+export type Finishers = Readonly<Record<string, (message: never) => unknown>>;
+
+/** A reader over `bytes` whose decoders hand every message of a type in `finish` to its finisher. */
+export function finishingReader(bytes: Uint8Array, finish: Finishers): protobuf.Reader {
+  const reader = protobuf.Reader.create(bytes) as protobuf.Reader & { finish?: Finishers };
+  reader.finish = finish;
+  return reader;
+}
+
+/** A Long (or a number, as int64 values within ±2^53 decode) as an exact bigint. */
 export function toBigInt(v: Long | number | null | undefined, unsigned = false): bigint {
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'number') return BigInt(Math.trunc(v));

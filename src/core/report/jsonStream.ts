@@ -4,11 +4,20 @@
  * number when it is a safe integer and as a string otherwise (JSON.stringify throws on bigints).
  *
  * Large arrays and objects are walked here, element by element; every small subtree (up to SMALL_VALUES values) is
- * handed to the native JSON.stringify whole, which is much faster than serializing in JavaScript. Pure: no I/O.
+ * handed to the native JSON.stringify whole, which is much faster than serializing in JavaScript, and consecutive
+ * small elements of an array go together, up to BATCH_VALUES values per call (a profile's 50,000 layers are a
+ * hundred-odd calls, not 50,000). Pure: no I/O.
  */
 
 /** How many values (containers and primitives) a subtree may have to be serialized in one native call. */
 const SMALL_VALUES = 512;
+
+/**
+ * How many values the small elements of an array serialized in one native call may have together; fewer for small
+ * chunk sizes (a value is some 8 characters of JSON), so that chunks stay near the size asked for.
+ */
+const BATCH_VALUES = 4096;
+const CHARS_PER_VALUE = 8;
 
 /** Characters collected before a chunk is yielded. */
 const DEFAULT_CHUNK = 1 << 16;
@@ -42,6 +51,7 @@ export function toJsonText(value: unknown): string | undefined {
  */
 export function* jsonChunks(value: unknown, options: JsonStreamOptions = {}): Generator<string, void, undefined> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const batchLimit = Math.min(BATCH_VALUES, chunkSize / CHARS_PER_VALUE);
   const ancestors = new Set<object>();
   let buf = '';
 
@@ -53,26 +63,59 @@ export function* jsonChunks(value: unknown, options: JsonStreamOptions = {}): Ge
     return true;
   };
 
-  /** Whether `v` (already passed through toJSON) is written by one JSON.stringify call rather than walked. */
-  const whole = (v: unknown): boolean =>
-    v === null || typeof v !== 'object' || !isPlain(v) || countValues(v, SMALL_VALUES) >= 0;
+  /**
+   * How many values `v` (already passed through toJSON) has when it is written by one JSON.stringify call, or -1
+   * when it is walked instead (a large plain array or object).
+   */
+  const wholeSize = (v: unknown): number => {
+    if (v === null || typeof v !== 'object' || !isPlain(v)) return 1;
+    const left = countValues(v, SMALL_VALUES);
+    return left >= 0 ? SMALL_VALUES - left : -1;
+  };
+  const whole = (v: unknown): boolean => wholeSize(v) >= 0;
 
-  /** Writes a large plain array or object element by element. */
+  /** Writes a large plain array or object element by element (small elements of an array in batches). */
   function* walk(v: object): Generator<string, void, undefined> {
     if (ancestors.has(v)) throw new TypeError('Converting circular structure to JSON');
     ancestors.add(v);
     if (Array.isArray(v)) {
       buf += '[';
+      /** Elements written so far, and small ones waiting to be written in one call (with their values). */
+      let written = 0;
+      let batch: unknown[] = [];
+      let batchValues = 0;
+      const flush = () => {
+        if (!batch.length) return;
+        // "[a,b,…]" without its brackets; an element without JSON is null in it, as in any array.
+        const text = toJsonText(batch) as string;
+        buf += written > 0 ? `,${text.slice(1, -1)}` : text.slice(1, -1);
+        written += batch.length;
+        batch = [];
+        batchValues = 0;
+      };
       for (let i = 0; i < v.length; i++) {
-        if (i > 0) buf += ',';
-        const child = prepared(v[i], i);
-        if (!whole(child)) yield* walk(child as object);
-        else if (!appendWhole(child)) buf += 'null';
+        const item = v[i];
+        const child = prepared(item, i);
+        const size = wholeSize(child);
+        // A value that came out of toJSON goes alone: JSON.stringify would call a toJSON on it again.
+        if (size >= 0 && child === item) {
+          batch.push(child);
+          batchValues += size;
+          if (batchValues < batchLimit) continue;
+          flush();
+        } else {
+          flush();
+          if (written > 0) buf += ',';
+          if (size < 0) yield* walk(child as object);
+          else if (!appendWhole(child)) buf += 'null';
+          written++;
+        }
         if (buf.length >= chunkSize) {
           yield buf;
           buf = '';
         }
       }
+      flush();
       buf += ']';
     } else {
       const obj = v as Record<string, unknown>;

@@ -25,14 +25,14 @@ export namespace onnx {
         docString?: (string|null);
         type?: (onnx.AttributeProto.AttributeType|null);
         f?: (number|null);
-        i?: (Long|null);
+        i?: (number|Long|null);
         s?: (Uint8Array|null);
         t?: (onnx.ITensorProto|null);
         g?: (onnx.IGraphProto|null);
         sparseTensor?: (onnx.ISparseTensorProto|null);
         tp?: (onnx.ITypeProto|null);
         floats?: (number[]|null);
-        ints?: (Long[]|null);
+        ints?: ((number|Long)[]|null);
         strings?: (Uint8Array[]|null);
         tensors?: (onnx.ITensorProto[]|null);
         graphs?: (onnx.IGraphProto[]|null);
@@ -47,14 +47,14 @@ export namespace onnx {
         public docString: string;
         public type: onnx.AttributeProto.AttributeType;
         public f: number;
-        public i: Long;
+        public i: (number|Long);
         public s: Uint8Array;
         public t?: (onnx.ITensorProto|null);
         public g?: (onnx.IGraphProto|null);
         public sparseTensor?: (onnx.ISparseTensorProto|null);
         public tp?: (onnx.ITypeProto|null);
         public floats: number[];
-        public ints: Long[];
+        public ints: (number|Long)[];
         public strings: Uint8Array[];
         public tensors: onnx.ITensorProto[];
         public graphs: onnx.IGraphProto[];
@@ -138,14 +138,14 @@ export namespace onnx {
     }
 
     interface IIntIntListEntryProto {
-        key?: (Long|null);
-        value?: (Long[]|null);
+        key?: (number|Long|null);
+        value?: ((number|Long)[]|null);
     }
 
     class IntIntListEntryProto implements IIntIntListEntryProto {
         constructor(properties?: onnx.IIntIntListEntryProto);
-        public key: Long;
-        public value: Long[];
+        public key: (number|Long);
+        public value: (number|Long)[];
         public static create(properties?: onnx.IIntIntListEntryProto): onnx.IntIntListEntryProto;
         public static encode(message: onnx.IIntIntListEntryProto, writer?: $protobuf.Writer): $protobuf.Writer;
         public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): onnx.IntIntListEntryProto;
@@ -171,7 +171,7 @@ export namespace onnx {
 
     interface IShardingSpecProto {
         tensorName?: (string|null);
-        device?: (Long[]|null);
+        device?: ((number|Long)[]|null);
         indexToDeviceGroupMap?: (onnx.IIntIntListEntryProto[]|null);
         shardedDim?: (onnx.IShardedDimProto[]|null);
     }
@@ -179,7 +179,7 @@ export namespace onnx {
     class ShardingSpecProto implements IShardingSpecProto {
         constructor(properties?: onnx.IShardingSpecProto);
         public tensorName: string;
-        public device: Long[];
+        public device: (number|Long)[];
         public indexToDeviceGroupMap: onnx.IIntIntListEntryProto[];
         public shardedDim: onnx.IShardedDimProto[];
         public static create(properties?: onnx.IShardingSpecProto): onnx.ShardingSpecProto;
@@ -189,13 +189,13 @@ export namespace onnx {
     }
 
     interface IShardedDimProto {
-        axis?: (Long|null);
+        axis?: (number|Long|null);
         simpleSharding?: (onnx.ISimpleShardedDimProto[]|null);
     }
 
     class ShardedDimProto implements IShardedDimProto {
         constructor(properties?: onnx.IShardedDimProto);
-        public axis: Long;
+        public axis: (number|Long);
         public simpleSharding: onnx.ISimpleShardedDimProto[];
         public static create(properties?: onnx.IShardedDimProto): onnx.ShardedDimProto;
         public static encode(message: onnx.IShardedDimProto, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -204,16 +204,16 @@ export namespace onnx {
     }
 
     interface ISimpleShardedDimProto {
-        dimValue?: (Long|null);
+        dimValue?: (number|Long|null);
         dimParam?: (string|null);
-        numShards?: (Long|null);
+        numShards?: (number|Long|null);
     }
 
     class SimpleShardedDimProto implements ISimpleShardedDimProto {
         constructor(properties?: onnx.ISimpleShardedDimProto);
-        public dimValue?: (Long|null);
+        public dimValue?: (number|Long|null);
         public dimParam?: (string|null);
-        public numShards: Long;
+        public numShards: (number|Long);
         public dim?: ("dimValue"|"dimParam");
         public static create(properties?: onnx.ISimpleShardedDimProto): onnx.SimpleShardedDimProto;
         public static encode(message: onnx.ISimpleShardedDimProto, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -241,12 +241,12 @@ export namespace onnx {
     }
 
     interface IModelProto {
-        irVersion?: (Long|null);
+        irVersion?: (number|Long|null);
         opsetImport?: (onnx.IOperatorSetIdProto[]|null);
         producerName?: (string|null);
         producerVersion?: (string|null);
         domain?: (string|null);
-        modelVersion?: (Long|null);
+        modelVersion?: (number|Long|null);
         docString?: (string|null);
         graph?: (onnx.IGraphProto|null);
         metadataProps?: (onnx.IStringStringEntryProto[]|null);
@@ -257,12 +257,12 @@ export namespace onnx {
 
     class ModelProto implements IModelProto {
         constructor(properties?: onnx.IModelProto);
-        public irVersion: Long;
+        public irVersion: (number|Long);
         public opsetImport: onnx.IOperatorSetIdProto[];
         public producerName: string;
         public producerVersion: string;
         public domain: string;
-        public modelVersion: Long;
+        public modelVersion: (number|Long);
         public docString: string;
         public graph?: (onnx.IGraphProto|null);
         public metadataProps: onnx.IStringStringEntryProto[];
@@ -354,39 +354,39 @@ export namespace onnx {
     }
 
     interface ITensorProto {
-        dims?: (Long[]|null);
+        dims?: ((number|Long)[]|null);
         dataType?: (number|null);
         segment?: (onnx.TensorProto.ISegment|null);
         floatData?: (number[]|null);
         int32Data?: (number[]|null);
         stringData?: (Uint8Array[]|null);
-        int64Data?: (Long[]|null);
+        int64Data?: ((number|Long)[]|null);
         name?: (string|null);
         docString?: (string|null);
         rawData?: (Uint8Array|null);
         externalData?: (onnx.IStringStringEntryProto[]|null);
         dataLocation?: (onnx.TensorProto.DataLocation|null);
         doubleData?: (number[]|null);
-        uint64Data?: (Long[]|null);
+        uint64Data?: ((number|Long)[]|null);
         metadataProps?: (onnx.IStringStringEntryProto[]|null);
     }
 
     class TensorProto implements ITensorProto {
         constructor(properties?: onnx.ITensorProto);
-        public dims: Long[];
+        public dims: (number|Long)[];
         public dataType: number;
         public segment?: (onnx.TensorProto.ISegment|null);
         public floatData: number[];
         public int32Data: number[];
         public stringData: Uint8Array[];
-        public int64Data: Long[];
+        public int64Data: (number|Long)[];
         public name: string;
         public docString: string;
         public rawData: Uint8Array;
         public externalData: onnx.IStringStringEntryProto[];
         public dataLocation: onnx.TensorProto.DataLocation;
         public doubleData: number[];
-        public uint64Data: Long[];
+        public uint64Data: (number|Long)[];
         public metadataProps: onnx.IStringStringEntryProto[];
         public static create(properties?: onnx.ITensorProto): onnx.TensorProto;
         public static encode(message: onnx.ITensorProto, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -427,14 +427,14 @@ export namespace onnx {
         }
 
         interface ISegment {
-            begin?: (Long|null);
-            end?: (Long|null);
+            begin?: (number|Long|null);
+            end?: (number|Long|null);
         }
 
         class Segment implements ISegment {
             constructor(properties?: onnx.TensorProto.ISegment);
-            public begin: Long;
-            public end: Long;
+            public begin: (number|Long);
+            public end: (number|Long);
             public static create(properties?: onnx.TensorProto.ISegment): onnx.TensorProto.Segment;
             public static encode(message: onnx.TensorProto.ISegment, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): onnx.TensorProto.Segment;
@@ -450,14 +450,14 @@ export namespace onnx {
     interface ISparseTensorProto {
         values?: (onnx.ITensorProto|null);
         indices?: (onnx.ITensorProto|null);
-        dims?: (Long[]|null);
+        dims?: ((number|Long)[]|null);
     }
 
     class SparseTensorProto implements ISparseTensorProto {
         constructor(properties?: onnx.ISparseTensorProto);
         public values?: (onnx.ITensorProto|null);
         public indices?: (onnx.ITensorProto|null);
-        public dims: Long[];
+        public dims: (number|Long)[];
         public static create(properties?: onnx.ISparseTensorProto): onnx.SparseTensorProto;
         public static encode(message: onnx.ISparseTensorProto, writer?: $protobuf.Writer): $protobuf.Writer;
         public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): onnx.SparseTensorProto;
@@ -480,14 +480,14 @@ export namespace onnx {
     namespace TensorShapeProto {
 
         interface IDimension {
-            dimValue?: (Long|null);
+            dimValue?: (number|Long|null);
             dimParam?: (string|null);
             denotation?: (string|null);
         }
 
         class Dimension implements IDimension {
             constructor(properties?: onnx.TensorShapeProto.IDimension);
-            public dimValue?: (Long|null);
+            public dimValue?: (number|Long|null);
             public dimParam?: (string|null);
             public denotation: string;
             public value?: ("dimValue"|"dimParam");
@@ -615,13 +615,13 @@ export namespace onnx {
 
     interface IOperatorSetIdProto {
         domain?: (string|null);
-        version?: (Long|null);
+        version?: (number|Long|null);
     }
 
     class OperatorSetIdProto implements IOperatorSetIdProto {
         constructor(properties?: onnx.IOperatorSetIdProto);
         public domain: string;
-        public version: Long;
+        public version: (number|Long);
         public static create(properties?: onnx.IOperatorSetIdProto): onnx.OperatorSetIdProto;
         public static encode(message: onnx.IOperatorSetIdProto, writer?: $protobuf.Writer): $protobuf.Writer;
         public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): onnx.OperatorSetIdProto;
@@ -708,7 +708,7 @@ export namespace onnx {
     interface IMapProto {
         name?: (string|null);
         keyType?: (number|null);
-        keys?: (Long[]|null);
+        keys?: ((number|Long)[]|null);
         stringKeys?: (Uint8Array[]|null);
         values?: (onnx.ISequenceProto|null);
     }
@@ -717,7 +717,7 @@ export namespace onnx {
         constructor(properties?: onnx.IMapProto);
         public name: string;
         public keyType: number;
-        public keys: Long[];
+        public keys: (number|Long)[];
         public stringKeys: Uint8Array[];
         public values?: (onnx.ISequenceProto|null);
         public static create(properties?: onnx.IMapProto): onnx.MapProto;

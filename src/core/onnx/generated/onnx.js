@@ -6,8 +6,37 @@ var $protobuf = require("protobufjs/minimal");
 // Common aliases
 var $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
 // Added by scripts/gen-proto.mjs: every length prefix is read in full and checked against the bytes left.
+// Lengths below 2^28 (up to four bytes) are read here without allocating; longer ones through uint64().
+// Added by scripts/gen-proto.mjs: int64 values read as numbers when they are exact as numbers (|v| < 2^53), else as
+// Long. Values below 2^28 (up to four bytes) are read here without allocating.
+function $int64(reader) {
+    var at = reader.pos, buf = reader.buf, n = 0, b;
+    for (var i = 0; i < 4 && at + i < reader.len; i++) {
+        b = buf[at + i];
+        n |= (b & 127) << (7 * i);
+        if (b < 128) {
+            reader.pos = at + i + 1;
+            return n;
+        }
+    }
+    var v = reader.int64();
+    if (typeof v === "number")
+        return v;
+    var high = v.high;
+    return high >= -2097152 && high < 2097152 ? high * 4294967296 + (v.low >>> 0) : v;
+}
 function $lengthPrefix(reader) {
-    var at = reader.pos;
+    var at = reader.pos, buf = reader.buf, n = 0, b;
+    for (var i = 0; i < 4 && at + i < reader.len; i++) {
+        b = buf[at + i];
+        n |= (b & 127) << (7 * i);
+        if (b < 128) {
+            reader.pos = at + i + 1;
+            if (n > reader.len - reader.pos)
+                throw RangeError("length " + n + " at byte " + at + " runs past the end of the data (" + (reader.len - reader.pos) + " bytes left)");
+            return n;
+        }
+    }
     var v = reader.uint64();
     var n = typeof v === "number" ? v : (v.high >>> 0) * 4294967296 + (v.low >>> 0);
     if (n > reader.len - reader.pos)
@@ -20,10 +49,22 @@ function $bytes(reader) {
     return reader.buf.subarray(start, start + n);
 }
 var $textDecoder = new TextDecoder();
+// Short strings (names, op types) are mostly ASCII: their bytes are the char codes, gathered in a reused array per
+// length and turned into a string in one call.
+var $charCodes = [];
 function $string(reader) {
-    var n = $lengthPrefix(reader), start = reader.pos;
+    var n = $lengthPrefix(reader), start = reader.pos, buf = reader.buf;
     reader.pos += n;
-    return n < 48 ? $util.utf8.read(reader.buf, start, start + n) : $textDecoder.decode(reader.buf.subarray(start, start + n));
+    if (n >= 48)
+        return $textDecoder.decode(buf.subarray(start, start + n));
+    var codes = $charCodes[n] || ($charCodes[n] = new Array(n).fill(0));
+    for (var i = 0; i < n; i++) {
+        var c = buf[start + i];
+        if (c > 127)
+            return $util.utf8.read(buf, start, start + n);
+        codes[i] = c;
+    }
+    return String.fromCharCode.apply(String, codes);
 }
 
 
@@ -88,14 +129,14 @@ $root.onnx = (function() {
          * @property {string|null} [docString] AttributeProto docString
          * @property {onnx.AttributeProto.AttributeType|null} [type] AttributeProto type
          * @property {number|null} [f] AttributeProto f
-         * @property {Long|null} [i] AttributeProto i
+         * @property {number|Long|null} [i] AttributeProto i
          * @property {Uint8Array|null} [s] AttributeProto s
          * @property {onnx.ITensorProto|null} [t] AttributeProto t
          * @property {onnx.IGraphProto|null} [g] AttributeProto g
          * @property {onnx.ISparseTensorProto|null} [sparseTensor] AttributeProto sparseTensor
          * @property {onnx.ITypeProto|null} [tp] AttributeProto tp
          * @property {Array.<number>|null} [floats] AttributeProto floats
-         * @property {Array.<Long>|null} [ints] AttributeProto ints
+         * @property {Array.<(number|Long)>|null} [ints] AttributeProto ints
          * @property {Array.<Uint8Array>|null} [strings] AttributeProto strings
          * @property {Array.<onnx.ITensorProto>|null} [tensors] AttributeProto tensors
          * @property {Array.<onnx.IGraphProto>|null} [graphs] AttributeProto graphs
@@ -112,13 +153,6 @@ $root.onnx = (function() {
          * @param {onnx.IAttributeProto=} [properties] Properties to set
          */
         function AttributeProto(properties) {
-            this.floats = [];
-            this.ints = [];
-            this.strings = [];
-            this.tensors = [];
-            this.graphs = [];
-            this.sparseTensors = [];
-            this.typeProtos = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -167,7 +201,7 @@ $root.onnx = (function() {
 
         /**
          * AttributeProto i.
-         * @member {Long} i
+         * @member {number|Long} i
          * @memberof onnx.AttributeProto
          * @instance
          */
@@ -223,7 +257,7 @@ $root.onnx = (function() {
 
         /**
          * AttributeProto ints.
-         * @member {Array.<Long>} ints
+         * @member {Array.<(number|Long)>} ints
          * @memberof onnx.AttributeProto
          * @instance
          */
@@ -398,7 +432,7 @@ $root.onnx = (function() {
                         break;
                     }
                 case 3: {
-                        message.i = reader.int64();
+                        message.i = $int64(reader);
                         break;
                     }
                 case 4: {
@@ -447,12 +481,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.ints.push(reader.int64());
+                                message.ints.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.ints.push(reader.int64());
+                            message.ints.push($int64(reader));
                         break;
                     }
                 case 9: {
@@ -495,7 +529,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.AttributeProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -577,7 +612,6 @@ $root.onnx = (function() {
          * @param {onnx.IValueInfoProto=} [properties] Properties to set
          */
         function ValueInfoProto(properties) {
-            this.metadataProps = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -718,7 +752,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.ValueInfoProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -766,11 +801,6 @@ $root.onnx = (function() {
          * @param {onnx.INodeProto=} [properties] Properties to set
          */
         function NodeProto(properties) {
-            this.input = [];
-            this.output = [];
-            this.attribute = [];
-            this.metadataProps = [];
-            this.deviceConfigurations = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1007,7 +1037,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.NodeProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1034,8 +1065,8 @@ $root.onnx = (function() {
          * Properties of an IntIntListEntryProto.
          * @memberof onnx
          * @interface IIntIntListEntryProto
-         * @property {Long|null} [key] IntIntListEntryProto key
-         * @property {Array.<Long>|null} [value] IntIntListEntryProto value
+         * @property {number|Long|null} [key] IntIntListEntryProto key
+         * @property {Array.<(number|Long)>|null} [value] IntIntListEntryProto value
          */
 
         /**
@@ -1047,7 +1078,6 @@ $root.onnx = (function() {
          * @param {onnx.IIntIntListEntryProto=} [properties] Properties to set
          */
         function IntIntListEntryProto(properties) {
-            this.value = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1056,7 +1086,7 @@ $root.onnx = (function() {
 
         /**
          * IntIntListEntryProto key.
-         * @member {Long} key
+         * @member {number|Long} key
          * @memberof onnx.IntIntListEntryProto
          * @instance
          */
@@ -1064,7 +1094,7 @@ $root.onnx = (function() {
 
         /**
          * IntIntListEntryProto value.
-         * @member {Array.<Long>} value
+         * @member {Array.<(number|Long)>} value
          * @memberof onnx.IntIntListEntryProto
          * @instance
          */
@@ -1141,7 +1171,7 @@ $root.onnx = (function() {
                     break;
                 switch (tag >>> 3) {
                 case 1: {
-                        message.key = reader.int64();
+                        message.key = $int64(reader);
                         break;
                     }
                 case 2: {
@@ -1153,12 +1183,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.value.push(reader.int64());
+                                message.value.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.value.push(reader.int64());
+                            message.value.push($int64(reader));
                         break;
                     }
                 default:
@@ -1171,7 +1201,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.IntIntListEntryProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1212,7 +1243,6 @@ $root.onnx = (function() {
          * @param {onnx.INodeDeviceConfigurationProto=} [properties] Properties to set
          */
         function NodeDeviceConfigurationProto(properties) {
-            this.shardingSpec = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1339,7 +1369,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.NodeDeviceConfigurationProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1367,7 +1398,7 @@ $root.onnx = (function() {
          * @memberof onnx
          * @interface IShardingSpecProto
          * @property {string|null} [tensorName] ShardingSpecProto tensorName
-         * @property {Array.<Long>|null} [device] ShardingSpecProto device
+         * @property {Array.<(number|Long)>|null} [device] ShardingSpecProto device
          * @property {Array.<onnx.IIntIntListEntryProto>|null} [indexToDeviceGroupMap] ShardingSpecProto indexToDeviceGroupMap
          * @property {Array.<onnx.IShardedDimProto>|null} [shardedDim] ShardingSpecProto shardedDim
          */
@@ -1381,9 +1412,6 @@ $root.onnx = (function() {
          * @param {onnx.IShardingSpecProto=} [properties] Properties to set
          */
         function ShardingSpecProto(properties) {
-            this.device = [];
-            this.indexToDeviceGroupMap = [];
-            this.shardedDim = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1400,7 +1428,7 @@ $root.onnx = (function() {
 
         /**
          * ShardingSpecProto device.
-         * @member {Array.<Long>} device
+         * @member {Array.<(number|Long)>} device
          * @memberof onnx.ShardingSpecProto
          * @instance
          */
@@ -1511,12 +1539,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.device.push(reader.int64());
+                                message.device.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.device.push(reader.int64());
+                            message.device.push($int64(reader));
                         break;
                     }
                 case 3: {
@@ -1541,7 +1569,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.ShardingSpecProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1568,7 +1597,7 @@ $root.onnx = (function() {
          * Properties of a ShardedDimProto.
          * @memberof onnx
          * @interface IShardedDimProto
-         * @property {Long|null} [axis] ShardedDimProto axis
+         * @property {number|Long|null} [axis] ShardedDimProto axis
          * @property {Array.<onnx.ISimpleShardedDimProto>|null} [simpleSharding] ShardedDimProto simpleSharding
          */
 
@@ -1581,7 +1610,6 @@ $root.onnx = (function() {
          * @param {onnx.IShardedDimProto=} [properties] Properties to set
          */
         function ShardedDimProto(properties) {
-            this.simpleSharding = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1590,7 +1618,7 @@ $root.onnx = (function() {
 
         /**
          * ShardedDimProto axis.
-         * @member {Long} axis
+         * @member {number|Long} axis
          * @memberof onnx.ShardedDimProto
          * @instance
          */
@@ -1675,7 +1703,7 @@ $root.onnx = (function() {
                     break;
                 switch (tag >>> 3) {
                 case 1: {
-                        message.axis = reader.int64();
+                        message.axis = $int64(reader);
                         break;
                     }
                 case 2: {
@@ -1694,7 +1722,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.ShardedDimProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1721,9 +1750,9 @@ $root.onnx = (function() {
          * Properties of a SimpleShardedDimProto.
          * @memberof onnx
          * @interface ISimpleShardedDimProto
-         * @property {Long|null} [dimValue] SimpleShardedDimProto dimValue
+         * @property {number|Long|null} [dimValue] SimpleShardedDimProto dimValue
          * @property {string|null} [dimParam] SimpleShardedDimProto dimParam
-         * @property {Long|null} [numShards] SimpleShardedDimProto numShards
+         * @property {number|Long|null} [numShards] SimpleShardedDimProto numShards
          */
 
         /**
@@ -1743,7 +1772,7 @@ $root.onnx = (function() {
 
         /**
          * SimpleShardedDimProto dimValue.
-         * @member {Long|null|undefined} dimValue
+         * @member {number|Long|null|undefined} dimValue
          * @memberof onnx.SimpleShardedDimProto
          * @instance
          */
@@ -1759,7 +1788,7 @@ $root.onnx = (function() {
 
         /**
          * SimpleShardedDimProto numShards.
-         * @member {Long} numShards
+         * @member {number|Long} numShards
          * @memberof onnx.SimpleShardedDimProto
          * @instance
          */
@@ -1851,7 +1880,7 @@ $root.onnx = (function() {
                     break;
                 switch (tag >>> 3) {
                 case 1: {
-                        message.dimValue = reader.int64();
+                        message.dimValue = $int64(reader);
                         break;
                     }
                 case 2: {
@@ -1859,7 +1888,7 @@ $root.onnx = (function() {
                         break;
                     }
                 case 3: {
-                        message.numShards = reader.int64();
+                        message.numShards = $int64(reader);
                         break;
                     }
                 default:
@@ -1872,7 +1901,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.SimpleShardedDimProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -1914,8 +1944,6 @@ $root.onnx = (function() {
          * @param {onnx.ITrainingInfoProto=} [properties] Properties to set
          */
         function TrainingInfoProto(properties) {
-            this.initializationBinding = [];
-            this.updateBinding = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2059,7 +2087,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.TrainingInfoProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -2086,12 +2115,12 @@ $root.onnx = (function() {
          * Properties of a ModelProto.
          * @memberof onnx
          * @interface IModelProto
-         * @property {Long|null} [irVersion] ModelProto irVersion
+         * @property {number|Long|null} [irVersion] ModelProto irVersion
          * @property {Array.<onnx.IOperatorSetIdProto>|null} [opsetImport] ModelProto opsetImport
          * @property {string|null} [producerName] ModelProto producerName
          * @property {string|null} [producerVersion] ModelProto producerVersion
          * @property {string|null} [domain] ModelProto domain
-         * @property {Long|null} [modelVersion] ModelProto modelVersion
+         * @property {number|Long|null} [modelVersion] ModelProto modelVersion
          * @property {string|null} [docString] ModelProto docString
          * @property {onnx.IGraphProto|null} [graph] ModelProto graph
          * @property {Array.<onnx.IStringStringEntryProto>|null} [metadataProps] ModelProto metadataProps
@@ -2109,11 +2138,6 @@ $root.onnx = (function() {
          * @param {onnx.IModelProto=} [properties] Properties to set
          */
         function ModelProto(properties) {
-            this.opsetImport = [];
-            this.metadataProps = [];
-            this.trainingInfo = [];
-            this.functions = [];
-            this.configuration = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2122,7 +2146,7 @@ $root.onnx = (function() {
 
         /**
          * ModelProto irVersion.
-         * @member {Long} irVersion
+         * @member {number|Long} irVersion
          * @memberof onnx.ModelProto
          * @instance
          */
@@ -2162,7 +2186,7 @@ $root.onnx = (function() {
 
         /**
          * ModelProto modelVersion.
-         * @member {Long} modelVersion
+         * @member {number|Long} modelVersion
          * @memberof onnx.ModelProto
          * @instance
          */
@@ -2311,7 +2335,7 @@ $root.onnx = (function() {
                     break;
                 switch (tag >>> 3) {
                 case 1: {
-                        message.irVersion = reader.int64();
+                        message.irVersion = $int64(reader);
                         break;
                     }
                 case 8: {
@@ -2333,7 +2357,7 @@ $root.onnx = (function() {
                         break;
                     }
                 case 5: {
-                        message.modelVersion = reader.int64();
+                        message.modelVersion = $int64(reader);
                         break;
                     }
                 case 6: {
@@ -2378,7 +2402,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.ModelProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -2419,7 +2444,6 @@ $root.onnx = (function() {
          * @param {onnx.IDeviceConfigurationProto=} [properties] Properties to set
          */
         function DeviceConfigurationProto(properties) {
-            this.device = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2546,7 +2570,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.DeviceConfigurationProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -2695,7 +2720,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.StringStringEntryProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -2735,7 +2761,6 @@ $root.onnx = (function() {
          * @param {onnx.ITensorAnnotation=} [properties] Properties to set
          */
         function TensorAnnotation(properties) {
-            this.quantParameterTensorNames = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2848,7 +2873,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.TensorAnnotation"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -2896,14 +2922,6 @@ $root.onnx = (function() {
          * @param {onnx.IGraphProto=} [properties] Properties to set
          */
         function GraphProto(properties) {
-            this.node = [];
-            this.initializer = [];
-            this.sparseInitializer = [];
-            this.input = [];
-            this.output = [];
-            this.valueInfo = [];
-            this.quantizationAnnotation = [];
-            this.metadataProps = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3149,7 +3167,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.GraphProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -3176,20 +3195,20 @@ $root.onnx = (function() {
          * Properties of a TensorProto.
          * @memberof onnx
          * @interface ITensorProto
-         * @property {Array.<Long>|null} [dims] TensorProto dims
+         * @property {Array.<(number|Long)>|null} [dims] TensorProto dims
          * @property {number|null} [dataType] TensorProto dataType
          * @property {onnx.TensorProto.ISegment|null} [segment] TensorProto segment
          * @property {Array.<number>|null} [floatData] TensorProto floatData
          * @property {Array.<number>|null} [int32Data] TensorProto int32Data
          * @property {Array.<Uint8Array>|null} [stringData] TensorProto stringData
-         * @property {Array.<Long>|null} [int64Data] TensorProto int64Data
+         * @property {Array.<(number|Long)>|null} [int64Data] TensorProto int64Data
          * @property {string|null} [name] TensorProto name
          * @property {string|null} [docString] TensorProto docString
          * @property {Uint8Array|null} [rawData] TensorProto rawData
          * @property {Array.<onnx.IStringStringEntryProto>|null} [externalData] TensorProto externalData
          * @property {onnx.TensorProto.DataLocation|null} [dataLocation] TensorProto dataLocation
          * @property {Array.<number>|null} [doubleData] TensorProto doubleData
-         * @property {Array.<Long>|null} [uint64Data] TensorProto uint64Data
+         * @property {Array.<(number|Long)>|null} [uint64Data] TensorProto uint64Data
          * @property {Array.<onnx.IStringStringEntryProto>|null} [metadataProps] TensorProto metadataProps
          */
 
@@ -3202,15 +3221,6 @@ $root.onnx = (function() {
          * @param {onnx.ITensorProto=} [properties] Properties to set
          */
         function TensorProto(properties) {
-            this.dims = [];
-            this.floatData = [];
-            this.int32Data = [];
-            this.stringData = [];
-            this.int64Data = [];
-            this.externalData = [];
-            this.doubleData = [];
-            this.uint64Data = [];
-            this.metadataProps = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3219,7 +3229,7 @@ $root.onnx = (function() {
 
         /**
          * TensorProto dims.
-         * @member {Array.<Long>} dims
+         * @member {Array.<(number|Long)>} dims
          * @memberof onnx.TensorProto
          * @instance
          */
@@ -3267,7 +3277,7 @@ $root.onnx = (function() {
 
         /**
          * TensorProto int64Data.
-         * @member {Array.<Long>} int64Data
+         * @member {Array.<(number|Long)>} int64Data
          * @memberof onnx.TensorProto
          * @instance
          */
@@ -3323,7 +3333,7 @@ $root.onnx = (function() {
 
         /**
          * TensorProto uint64Data.
-         * @member {Array.<Long>} uint64Data
+         * @member {Array.<(number|Long)>} uint64Data
          * @memberof onnx.TensorProto
          * @instance
          */
@@ -3465,12 +3475,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.dims.push(reader.int64());
+                                message.dims.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.dims.push(reader.int64());
+                            message.dims.push($int64(reader));
                         break;
                     }
                 case 2: {
@@ -3530,12 +3540,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.int64Data.push(reader.int64());
+                                message.int64Data.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.int64Data.push(reader.int64());
+                            message.int64Data.push($int64(reader));
                         break;
                     }
                 case 8: {
@@ -3610,7 +3620,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.TensorProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -3698,8 +3709,8 @@ $root.onnx = (function() {
              * Properties of a Segment.
              * @memberof onnx.TensorProto
              * @interface ISegment
-             * @property {Long|null} [begin] Segment begin
-             * @property {Long|null} [end] Segment end
+             * @property {number|Long|null} [begin] Segment begin
+             * @property {number|Long|null} [end] Segment end
              */
 
             /**
@@ -3719,7 +3730,7 @@ $root.onnx = (function() {
 
             /**
              * Segment begin.
-             * @member {Long} begin
+             * @member {number|Long} begin
              * @memberof onnx.TensorProto.Segment
              * @instance
              */
@@ -3727,7 +3738,7 @@ $root.onnx = (function() {
 
             /**
              * Segment end.
-             * @member {Long} end
+             * @member {number|Long} end
              * @memberof onnx.TensorProto.Segment
              * @instance
              */
@@ -3803,11 +3814,11 @@ $root.onnx = (function() {
                         break;
                     switch (tag >>> 3) {
                     case 1: {
-                            message.begin = reader.int64();
+                            message.begin = $int64(reader);
                             break;
                         }
                     case 2: {
-                            message.end = reader.int64();
+                            message.end = $int64(reader);
                             break;
                         }
                     default:
@@ -3820,7 +3831,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TensorProto.Segment"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -3866,7 +3878,7 @@ $root.onnx = (function() {
          * @interface ISparseTensorProto
          * @property {onnx.ITensorProto|null} [values] SparseTensorProto values
          * @property {onnx.ITensorProto|null} [indices] SparseTensorProto indices
-         * @property {Array.<Long>|null} [dims] SparseTensorProto dims
+         * @property {Array.<(number|Long)>|null} [dims] SparseTensorProto dims
          */
 
         /**
@@ -3878,7 +3890,6 @@ $root.onnx = (function() {
          * @param {onnx.ISparseTensorProto=} [properties] Properties to set
          */
         function SparseTensorProto(properties) {
-            this.dims = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3903,7 +3914,7 @@ $root.onnx = (function() {
 
         /**
          * SparseTensorProto dims.
-         * @member {Array.<Long>} dims
+         * @member {Array.<(number|Long)>} dims
          * @memberof onnx.SparseTensorProto
          * @instance
          */
@@ -3998,12 +4009,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.dims.push(reader.int64());
+                                message.dims.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.dims.push(reader.int64());
+                            message.dims.push($int64(reader));
                         break;
                     }
                 default:
@@ -4016,7 +4027,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.SparseTensorProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -4055,7 +4067,6 @@ $root.onnx = (function() {
          * @param {onnx.ITensorShapeProto=} [properties] Properties to set
          */
         function TensorShapeProto(properties) {
-            this.dim = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4154,7 +4165,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.TensorShapeProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -4178,7 +4190,7 @@ $root.onnx = (function() {
              * Properties of a Dimension.
              * @memberof onnx.TensorShapeProto
              * @interface IDimension
-             * @property {Long|null} [dimValue] Dimension dimValue
+             * @property {number|Long|null} [dimValue] Dimension dimValue
              * @property {string|null} [dimParam] Dimension dimParam
              * @property {string|null} [denotation] Dimension denotation
              */
@@ -4200,7 +4212,7 @@ $root.onnx = (function() {
 
             /**
              * Dimension dimValue.
-             * @member {Long|null|undefined} dimValue
+             * @member {number|Long|null|undefined} dimValue
              * @memberof onnx.TensorShapeProto.Dimension
              * @instance
              */
@@ -4308,7 +4320,7 @@ $root.onnx = (function() {
                         break;
                     switch (tag >>> 3) {
                     case 1: {
-                            message.dimValue = reader.int64();
+                            message.dimValue = $int64(reader);
                             break;
                         }
                     case 2: {
@@ -4329,7 +4341,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TensorShapeProto.Dimension"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -4570,7 +4583,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.TypeProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -4716,7 +4730,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.Tensor"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -4850,7 +4865,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.Sequence"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -4999,7 +5015,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.Map"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -5133,7 +5150,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.Optional"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -5282,7 +5300,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.SparseTensor"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -5431,7 +5450,8 @@ $root.onnx = (function() {
                         throw RangeError("index out of range");
                     reader.len = length;
                 }
-                return message;
+                var finish = reader.finish && reader.finish["onnx.TypeProto.Opaque"];
+            return finish === undefined ? message : finish(message);
             };
 
             /**
@@ -5462,7 +5482,7 @@ $root.onnx = (function() {
          * @memberof onnx
          * @interface IOperatorSetIdProto
          * @property {string|null} [domain] OperatorSetIdProto domain
-         * @property {Long|null} [version] OperatorSetIdProto version
+         * @property {number|Long|null} [version] OperatorSetIdProto version
          */
 
         /**
@@ -5490,7 +5510,7 @@ $root.onnx = (function() {
 
         /**
          * OperatorSetIdProto version.
-         * @member {Long} version
+         * @member {number|Long} version
          * @memberof onnx.OperatorSetIdProto
          * @instance
          */
@@ -5570,7 +5590,7 @@ $root.onnx = (function() {
                         break;
                     }
                 case 2: {
-                        message.version = reader.int64();
+                        message.version = $int64(reader);
                         break;
                     }
                 default:
@@ -5583,7 +5603,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.OperatorSetIdProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -5647,14 +5668,6 @@ $root.onnx = (function() {
          * @param {onnx.IFunctionProto=} [properties] Properties to set
          */
         function FunctionProto(properties) {
-            this.input = [];
-            this.output = [];
-            this.attribute = [];
-            this.attributeProto = [];
-            this.node = [];
-            this.opsetImport = [];
-            this.valueInfo = [];
-            this.metadataProps = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5928,7 +5941,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.FunctionProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -5973,11 +5987,6 @@ $root.onnx = (function() {
          * @param {onnx.ISequenceProto=} [properties] Properties to set
          */
         function SequenceProto(properties) {
-            this.tensorValues = [];
-            this.sparseTensorValues = [];
-            this.sequenceValues = [];
-            this.mapValues = [];
-            this.optionalValues = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -6172,7 +6181,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.SequenceProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -6223,7 +6233,7 @@ $root.onnx = (function() {
          * @interface IMapProto
          * @property {string|null} [name] MapProto name
          * @property {number|null} [keyType] MapProto keyType
-         * @property {Array.<Long>|null} [keys] MapProto keys
+         * @property {Array.<(number|Long)>|null} [keys] MapProto keys
          * @property {Array.<Uint8Array>|null} [stringKeys] MapProto stringKeys
          * @property {onnx.ISequenceProto|null} [values] MapProto values
          */
@@ -6237,8 +6247,6 @@ $root.onnx = (function() {
          * @param {onnx.IMapProto=} [properties] Properties to set
          */
         function MapProto(properties) {
-            this.keys = [];
-            this.stringKeys = [];
             if (properties)
                 for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -6263,7 +6271,7 @@ $root.onnx = (function() {
 
         /**
          * MapProto keys.
-         * @member {Array.<Long>} keys
+         * @member {Array.<(number|Long)>} keys
          * @memberof onnx.MapProto
          * @instance
          */
@@ -6379,12 +6387,12 @@ $root.onnx = (function() {
                                 throw RangeError("index out of range");
                             reader.len = end2;
                             while (reader.pos < end2)
-                                message.keys.push(reader.int64());
+                                message.keys.push($int64(reader));
                             if (reader.pos !== end2)
                                 throw RangeError("index out of range");
                             reader.len = end;
                         } else
-                            message.keys.push(reader.int64());
+                            message.keys.push($int64(reader));
                         break;
                     }
                 case 4: {
@@ -6407,7 +6415,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.MapProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
@@ -6631,7 +6640,8 @@ $root.onnx = (function() {
                     throw RangeError("index out of range");
                 reader.len = length;
             }
-            return message;
+            var finish = reader.finish && reader.finish["onnx.OptionalProto"];
+            return finish === undefined ? message : finish(message);
         };
 
         /**
