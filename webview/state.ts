@@ -1,9 +1,12 @@
 /**
  * What the webview remembers across being hidden and shown again (VS Code's getState/setState): which graph is
  * open, per graph the expanded scopes, the view and the selection, the overlay, the search and whether the side
- * panel is open. Everything read back is checked: state from another version of the webview is ignored.
+ * panel is open, and the profiling panel's tab, sort and filter. Everything read back is checked: state from
+ * another version of the webview is ignored.
  */
 import type { View } from './graph/graphCanvas.js';
+import { COLUMNS, type SortSpec } from './profile/layerRows.js';
+import { type ProfileState, TABS } from './profile/profilePanel.js';
 
 export interface GraphViewState {
   expanded: number[];
@@ -19,6 +22,8 @@ export interface SavedState {
   overlay: string | null;
   panel: boolean;
   query: string;
+  /** The profiling panel: open or not, its tab, sort and filter. */
+  profile?: ProfileState & { open: boolean };
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -52,5 +57,15 @@ export function readState(raw: unknown, fileName: string): SavedState | undefine
     overlay: typeof s.overlay === 'string' ? s.overlay : null,
     panel: s.panel !== false,
     query: typeof s.query === 'string' ? s.query : '',
+    profile: profileState(s.profile),
   };
+}
+
+function profileState(x: unknown): ProfileState & { open: boolean } {
+  const p = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  const tab = TABS.find((t) => t === p.tab) ?? 'layers';
+  const sortRaw = p.sort as Record<string, unknown> | null | undefined;
+  const key = COLUMNS.find((c) => c.key === sortRaw?.key)?.key;
+  const sort: SortSpec | null = key && (sortRaw?.dir === 1 || sortRaw?.dir === -1) ? { key, dir: sortRaw.dir } : null;
+  return { open: p.open !== false, tab, sort, filter: typeof p.filter === 'string' ? p.filter : '' };
 }
