@@ -20,7 +20,7 @@ import {
 } from '../src/protocol.js';
 import { renderDetails, type WeightStatsEntry } from './details.js';
 import { button, el } from './dom.js';
-import { sceneToPng, sceneToSvg } from './graph/exportImage.js';
+import { sceneToSvg } from './graph/exportImage.js';
 import { GraphCanvas, type View } from './graph/graphCanvas.js';
 import { formatCount, Hierarchy } from './graph/hierarchy.js';
 import { LayoutClient } from './graph/layoutClient.js';
@@ -83,6 +83,8 @@ class App {
   private estimate: EstimateView | undefined;
   private targets: TargetChoice[] = [];
   private profileOpen = true;
+  /** The profiling panel's share of the column's height, in percent. */
+  private profileHeight = 42;
   /** `metrics` columns that came before the graph. */
   private pendingMetrics: Extract<HostMessage, { type: 'metrics' }>[] = [];
   /** Weight statistics by `graph:tensor`. */
@@ -104,6 +106,7 @@ class App {
   private readonly summaryEl = el('section', undefined, 'summary');
   private readonly announcer = el('div', '', 'visually-hidden');
   private readonly mainColumn = el('div', undefined, 'main-column');
+  private readonly splitter = el('div', undefined, 'splitter');
   private readonly profileToggle = button('Profile', () => this.setProfileOpen(!this.profileOpen), { cls: 'toggle' });
   private readonly targetSelect = document.createElement('vscode-single-select') as HTMLElement & {
     value: string;
@@ -176,6 +179,7 @@ class App {
       case 'estimate':
         this.estimate = msg.estimate;
         this.profile.setEstimate(msg.estimate);
+        this.updateLegend();
         if (this.targets.some((t) => t.id === msg.estimate.target.id)) this.selectTargetOption(msg.estimate.target.id);
         this.showDetails();
         break;
@@ -298,7 +302,8 @@ class App {
     this.graphArea.append(this.status, this.legend);
 
     this.profile.element.id = 'emp-profile';
-    this.mainColumn.append(this.graphArea, this.profile.element);
+    this.attachSplitter();
+    this.mainColumn.append(this.graphArea, this.splitter, this.profile.element);
     const body = el('div', undefined, 'body');
     body.append(this.mainColumn, this.panel);
     app.replaceChildren(this.toolbar, body, this.announcer);
@@ -310,6 +315,7 @@ class App {
       if (this.saved.profile) {
         this.profile.restore(this.saved.profile);
         this.setProfileOpen(this.saved.profile.open);
+        this.setProfileHeight(this.saved.profile.height);
       }
     }
     document.addEventListener('keydown', (e) => {
@@ -333,9 +339,50 @@ class App {
     return l;
   }
 
+  /** A separator between the graph and the profiling panel: drag it, or focus it and use the arrow keys. */
+  private attachSplitter(): void {
+    const sp = this.splitter;
+    sp.setAttribute('role', 'separator');
+    sp.setAttribute('aria-orientation', 'horizontal');
+    sp.setAttribute('aria-controls', 'emp-profile');
+    sp.setAttribute('aria-label', 'Resize the profiling panel');
+    sp.setAttribute('aria-valuemin', '10');
+    sp.setAttribute('aria-valuemax', '90');
+    sp.tabIndex = 0;
+    const fromPointer = (clientY: number) => {
+      const r = this.mainColumn.getBoundingClientRect();
+      if (r.height > 0) this.setProfileHeight((100 * (r.bottom - clientY)) / r.height);
+    };
+    sp.addEventListener('pointerdown', (e) => {
+      sp.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    sp.addEventListener('pointermove', (e) => {
+      if (sp.hasPointerCapture(e.pointerId)) fromPointer(e.clientY);
+    });
+    sp.addEventListener('keydown', (e) => {
+      const step = { ArrowUp: 5, ArrowDown: -5, PageUp: 20, PageDown: -20 }[e.key];
+      if (step !== undefined) this.setProfileHeight(this.profileHeight + step);
+      else if (e.key === 'Home') this.setProfileHeight(90);
+      else if (e.key === 'End') this.setProfileHeight(10);
+      else return;
+      e.preventDefault();
+    });
+    this.setProfileHeight(this.profileHeight, false);
+  }
+
+  private setProfileHeight(percent: number, save = true): void {
+    this.profileHeight = Math.round(Math.min(90, Math.max(10, percent)));
+    // Through the CSSOM: the CSP allows it (it forbids style attributes in markup, not style properties).
+    this.profile.element.style.flexBasis = `${this.profileHeight}%`;
+    this.splitter.setAttribute('aria-valuenow', String(this.profileHeight));
+    if (save) this.save();
+  }
+
   private setProfileOpen(open: boolean): void {
     this.profileOpen = open;
     this.profile.element.hidden = !open;
+    this.splitter.hidden = !open;
     this.profileToggle.setAttribute('aria-pressed', String(open));
     this.save();
   }
@@ -395,7 +442,10 @@ class App {
     let data = '';
     if (g?.scene && canvas) {
       const title = `${this.fileName} — ${g.hier.graph.name || (g.id === 0 ? 'main graph' : `graph ${g.id}`)}`;
-      data = format === 'svg' ? sceneToSvg(g.scene, canvas.palette, this.overlay, title) : (sceneToPng(canvas) ?? '');
+      data =
+        format === 'svg'
+          ? sceneToSvg(g.scene, canvas.palette, this.overlay, title)
+          : (canvas.renderImage()?.toDataURL('image/png') ?? '');
     }
     const msg: WebviewMessage =
       requestId === undefined ? { type: 'graphImage', format, data } : { type: 'graphImage', requestId, format, data };
@@ -416,6 +466,8 @@ class App {
   private setModel(model: GraphModel): void {
     this.model = model;
     this.graphs.clear();
+    // Tensor indices belong to the graph they came with.
+    this.weightStats.clear();
     this.refreshOverlayOptions();
     if (!this.canvas) {
       this.canvas = new GraphCanvas(this.graphArea, readPalette(), {
@@ -934,6 +986,9 @@ class App {
       this.legend.append(el('div', 'no non-zero values in view', 'muted'));
     }
     this.legend.append(el('div', 'uncoloured: zero or unknown', 'muted'));
+    if (this.estimate && /estimat/i.test(o.metric.label)) {
+      this.legend.append(el('div', `${this.estimate.target.name}: ${this.estimate.target.accuracy}`, 'muted accuracy'));
+    }
   }
 
   private addMetric(graph: number, metric: MetricInfo, values: (number | null)[]): void {
@@ -977,7 +1032,7 @@ class App {
         overlay: this.overlayKey,
         panel: this.panelOpen,
         query: this.searchInput.value,
-        profile: { ...this.profile.state, open: this.profileOpen },
+        profile: { ...this.profile.state, open: this.profileOpen, height: this.profileHeight },
       };
       vscode.setState(state);
     }, 150);
@@ -1027,6 +1082,7 @@ class App {
         firstNodes: this.profile.grid.nodesInOrder(20),
         state: this.profile.state,
         open: this.profileOpen,
+        height: this.profileHeight,
       }),
     };
   }

@@ -22,8 +22,8 @@ export interface SavedState {
   overlay: string | null;
   panel: boolean;
   query: string;
-  /** The profiling panel: open or not, its tab, sort and filter. */
-  profile?: ProfileState & { open: boolean };
+  /** The profiling panel: open or not, its height (percent of the column), its tab, sort and filter. */
+  profile?: ProfileState & { open: boolean; height: number };
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -61,11 +61,12 @@ export function readState(raw: unknown, fileName: string): SavedState | undefine
   };
 }
 
-function profileState(x: unknown): ProfileState & { open: boolean } {
+function profileState(x: unknown): ProfileState & { open: boolean; height: number } {
   const p = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
   const tab = TABS.find((t) => t === p.tab) ?? 'layers';
   const sortRaw = p.sort as Record<string, unknown> | null | undefined;
   const key = COLUMNS.find((c) => c.key === sortRaw?.key)?.key;
   const sort: SortSpec | null = key && (sortRaw?.dir === 1 || sortRaw?.dir === -1) ? { key, dir: sortRaw.dir } : null;
-  return { open: p.open !== false, tab, sort, filter: typeof p.filter === 'string' ? p.filter : '' };
+  const height = isNum(p.height) && p.height >= 10 && p.height <= 90 ? p.height : 42;
+  return { open: p.open !== false, height, tab, sort, filter: typeof p.filter === 'string' ? p.filter : '' };
 }

@@ -202,6 +202,10 @@ export interface HostScript {
   estimates: Record<string, HostMessage[]>;
   /** Answers to `requestWeightStats`, by `graph:tensor`. */
   weightStats: Record<string, WeightStats>;
+  /** Milliseconds to build the summary and graph messages (what the host does before the graph can be drawn). */
+  graphMs: number;
+  /** Milliseconds for the estimates and the weight statistics. */
+  extraMs: number;
 }
 
 const scripts = new Map<string, HostScript>();
@@ -212,6 +216,7 @@ export async function hostScript(name: string): Promise<HostScript> {
   if (cached) return cached;
   const c = CASES[name];
   if (!c) throw new Error(`no case ${name}`);
+  const started = performance.now();
   const model = c.model();
   // What the extension reads: the model as written to a file, decoded again.
   const bytes = encodeModel(model);
@@ -223,6 +228,7 @@ export async function hostScript(name: string): Promise<HostScript> {
     { type: 'summary', fileName: c.fileName, summary },
     { type: 'graph', fileName: c.fileName, graph },
   ];
+  const graphMs = performance.now() - started;
   const estimates: Record<string, HostMessage[]> = {};
   if (c.targets?.length) {
     for (const id of c.targets) estimates[id] = estimateMessages(decoded, graph, analysis, id);
@@ -239,7 +245,13 @@ export async function hostScript(name: string): Promise<HostScript> {
     if (typeof values[0] === 'string') continue;
     stats[`0:${t}`] = weightStats(values as ArrayLike<number>, info.dtype ?? '?');
   }
-  const script = { messages, estimates, weightStats: stats };
+  const script = {
+    messages,
+    estimates,
+    weightStats: stats,
+    graphMs,
+    extraMs: performance.now() - started - graphMs,
+  };
   scripts.set(name, script);
   return script;
 }

@@ -29,12 +29,14 @@ interface ProfileStats {
   firstNodes: number[];
   state: { tab: string; sort: { key: string; dir: number } | null; filter: string };
   open: boolean;
+  height: number;
 }
 type Emp = {
   stats(): { selected: number; graph: number; timings?: unknown; hits: number };
   profile(): ProfileStats;
   layoutsDone(): Promise<void>;
   expandAll(): void;
+  fillOf(item: number): string | null;
 };
 /** The page globals these tests touch (the tests' tsconfig has no DOM library). */
 declare const window: {
@@ -75,7 +77,9 @@ async function open(caseName: string, options: { theme?: string } = {}): Promise
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => requests.push(r.url()));
   Object.assign(page, { errors, requests });
-  await page.goto(harness.url(caseName, options));
+  // The stub host's data is built before the page asks for it (a 50,000-node case takes a while).
+  await hostScript(caseName);
+  await page.goto(harness.url(caseName, options), { timeout: 120_000 });
   await page.waitForFunction(() => window.__emp?.stats().timings !== undefined, null, { timeout: 120_000 });
   await idle(page);
   return page;
@@ -127,6 +131,18 @@ describe('the profiling panel in headless Chromium', () => {
     assert.ok(banner.includes(est.target.name), `the banner names the target: ${banner}`);
     assert.ok(banner.includes(est.target.accuracy), 'the banner carries the calibration line');
     assert.equal(await grid(page).getAttribute('aria-rowcount'), String(est.layers.length + 1));
+    // The components style their shadow trees with constructable stylesheets, which the CSP (no 'unsafe-inline')
+    // does not block; a <style> element there would be blocked.
+    for (const tag of ['vscode-tabs', 'vscode-tab-header', 'vscode-button', 'vscode-single-select']) {
+      const sheets: number[] = await page.evaluate(
+        `[document.querySelector('${tag}').shadowRoot.adoptedStyleSheets.length, document.querySelector('${tag}').shadowRoot.querySelectorAll('style').length]`,
+      );
+      assert.deepEqual(
+        sheets.map((n: number) => n > 0),
+        [true, false],
+        `${tag} uses adopted stylesheets only`,
+      );
+    }
     await page.getByRole('button', { name: 'Sort by Latency (est.)' }).click();
     const slowest = [...est.layers].sort((a, b) => (b.latencyMs ?? -1) - (a.latencyMs ?? -1));
     let p = await profile(page);
@@ -217,6 +233,7 @@ describe('the profiling panel in headless Chromium', () => {
     assert.equal(await page.locator('svg.timeline path.series').count(), 2, 'live bytes and high-water');
     assert.equal(await page.locator('svg.timeline line.capacity').count(), 1, 'the capacity line');
     await shot(page, 'profile-vww-memory');
+    await page.locator('svg.timeline').screenshot({ path: join(artifacts, 'profile-vww-timeline.png') });
     await page.getByRole('tab', { name: /Top layers/ }).click();
     const bars = page.locator('svg.bars g.bar');
     assert.equal(await bars.count(), Math.min(15, est.layers.filter((l) => (l.latencyMs ?? 0) > 0).length));
@@ -229,6 +246,7 @@ describe('the profiling panel in headless Chromium', () => {
     assert.ok(ceilings > 0, 'the target publishes a ceiling');
     assert.equal(await page.locator('svg.roofline line.ceiling').count(), ceilings, 'a line per known ceiling');
     await shot(page, 'profile-vww-charts');
+    await page.locator('svg.roofline').screenshot({ path: join(artifacts, 'profile-vww-roofline.png') });
     await clean(page);
     await page.context().close();
   });
@@ -291,10 +309,18 @@ describe('the profiling panel in headless Chromium', () => {
   });
 
   it('colours nodes by the estimated latency and bound, with a legend', async () => {
+    const est = await estimateOf('vww');
+    const slowest = [...est.layers].sort((a, b) => (b.latencyMs ?? -1) - (a.latencyMs ?? -1))[0];
+    const fused = est.layers.find((l) => l.fusedInto !== undefined && l.latencyMs === 0);
     const page = await open('vww');
     const overlay = page.getByRole('combobox', { name: 'Colour nodes by' });
+    assert.equal(await page.evaluate((i) => window.__emp.fillOf(i), slowest.node), null, 'no overlay yet');
     await overlay.selectOption('latency');
-    assert.match(await seen(page, '.legend'), /Latency \(estimate\)[\s\S]*log scale/);
+    assert.ok(await page.evaluate((i) => window.__emp.fillOf(i), slowest.node), 'the slowest layer is coloured');
+    if (fused) {
+      assert.equal(await page.evaluate((i) => window.__emp.fillOf(i), fused.node), null, 'a fused layer costs 0');
+    }
+    assert.match(await seen(page, '.legend'), /Latency \(estimate\)[\s\S]*log scale[\s\S]*estimate \(uncalibrated\)/);
     await overlay.selectOption('bound');
     assert.match(await seen(page, '.legend'), /Bound \(estimate\)[\s\S]*compute[\s\S]*memory/);
     await shot(page, 'profile-vww-overlay-latency');
@@ -395,6 +421,14 @@ describe('the profiling panel in headless Chromium', () => {
     await page.getByRole('searchbox', { name: /filter layers/i }).fill('depthwise');
     await page.waitForFunction(() => window.__emp.profile().state.filter === 'depthwise');
     await page.getByRole('tab', { name: 'Memory' }).click();
+    const splitter = page.getByRole('separator', { name: 'Resize the profiling panel' });
+    const panelBefore = await page.locator('section.profile').boundingBox();
+    await splitter.focus();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await splitter.getAttribute('aria-valuenow'), '52');
+    const panelAfter = await page.locator('section.profile').boundingBox();
+    assert.ok(panelBefore && panelAfter && panelAfter.height > panelBefore.height + 30, 'the panel grows');
     const before = await profile(page);
     await page.waitForTimeout(400);
     await page.reload();
@@ -402,6 +436,7 @@ describe('the profiling panel in headless Chromium', () => {
     await idle(page);
     const after = await profile(page);
     assert.deepEqual(after.state, before.state);
+    assert.equal(after.height, 52, 'the panel keeps its height');
     assert.deepEqual(after.state.sort, { key: 'macs', dir: -1 });
     assert.deepEqual(after.firstNodes, before.firstNodes, 'same rows in the same order');
     // In the Layers tab, hidden now: found by its element rather than its (hidden) role.

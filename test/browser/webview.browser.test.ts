@@ -82,7 +82,9 @@ async function open(caseName: string, options: { theme?: string; csp?: boolean }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(harness.url(caseName, options));
+  // The stub host's data is built before the page asks for it (a 50,000-node case takes a while).
+  await hostMessages(caseName);
+  await page.goto(harness.url(caseName, options), { timeout: 120_000 });
   await page.waitForFunction(() => window.__emp?.stats().timings !== undefined, null, { timeout: 60_000 });
   await idle(page);
   return page;

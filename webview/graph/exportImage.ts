@@ -1,12 +1,27 @@
 /**
- * The graph as an image file: an SVG document written as text from the scene (every model string escaped for
- * XML, so a node named `<img onerror=…>` is text in the file as it is on the canvas), or a PNG from the canvas
- * renderer. Both show what is laid out now: the expanded scopes, the overlay's colours, the theme's colours.
+ * The graph as an SVG document, written as text from the scene: every model string escaped for XML, so a node
+ * named `<img onerror=…>` is text in the file as it is on the canvas. It shows what is laid out now: the expanded
+ * scopes, the overlay's colours, the theme's colours. (The PNG comes from the canvas renderer.) No DOM here, so
+ * that the tests run it in Node too.
  */
-import type { GraphCanvas } from './graphCanvas.js';
 import { formatMetric, type Overlay, textOn } from './overlay.js';
 import type { Scene } from './scene.js';
-import type { Palette } from './theme.js';
+
+/** The theme colours the picture uses (a part of the canvas palette). */
+export interface SvgColours {
+  background: string;
+  foreground: string;
+  muted: string;
+  nodeFill: string;
+  nodeBorder: string;
+  ioFill: string;
+  scopeFill: string;
+  scopeBorder: string;
+  frameFill: string;
+  frameBorder: string;
+  edge: string;
+  fontFamily: string;
+}
 
 /** Whether XML 1.0 allows a code point in a document (controls other than tab and line ends, lone surrogates and
  * U+FFFE/U+FFFF are not allowed, even escaped). */
@@ -42,7 +57,7 @@ function colour(c: string): string {
   return escapeXml(c);
 }
 
-export function sceneToSvg(scene: Scene, palette: Palette, overlay: Overlay | undefined, title: string): string {
+export function sceneToSvg(scene: Scene, palette: SvgColours, overlay: Overlay | undefined, title: string): string {
   const s = scene;
   const hier = s.hierarchy;
   const margin = 16;
@@ -106,9 +121,4 @@ export function sceneToSvg(scene: Scene, palette: Palette, overlay: Overlay | un
   }
   out.push('</svg>');
   return out.join('\n');
-}
-
-/** The canvas renderer's picture of the whole scene as a PNG data URL. */
-export function sceneToPng(canvas: GraphCanvas): string | undefined {
-  return canvas.renderImage()?.toDataURL('image/png');
 }

@@ -24,6 +24,17 @@ function chart(width: number, height: number, label: string, cls: string): SVGSV
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+let clipIds = 0;
+
+/** A clip path for the plot area, so that lines running past the axes end at the frame. */
+function plotClip(s: SVGSVGElement, box: { l: number; t: number; r: number; b: number }): string {
+  const id = `emp-clip-${++clipIds}`;
+  const clip = svgEl('clipPath', { id });
+  clip.append(svgEl('rect', { x: box.l, y: box.t, width: box.r - box.l, height: box.b - box.t }));
+  s.append(svgEl('defs'));
+  (s.lastChild as SVGDefsElement).append(clip);
+  return `url(#${id})`;
+}
 
 /** A horizontal gauge: the used share of a capacity, red past it; the figures as text beside it. */
 export function gauge(
@@ -88,7 +99,8 @@ export function barChart(title: string, bars: Bar[], onPick?: (i: number) => voi
   bars.forEach((b, i) => {
     const g = svgEl('g', { class: 'bar', transform: `translate(0 ${i * rowH + 2})` });
     const w = max > 0 ? Math.max(1, (barW * b.value) / max) : 0;
-    const name = b.label.length > 34 ? `${b.label.slice(0, 33)}…` : b.label;
+    // Layer names often share a long prefix: their ends tell them apart.
+    const name = b.label.length > 34 ? `…${b.label.slice(-33)}` : b.label;
     g.append(
       svgEl('text', { x: labelW - 6, y: rowH - 6, 'text-anchor': 'end', class: 'label' }, name),
       svgEl('rect', { x: labelW, y: 2, width: w.toFixed(1), height: rowH - 5, class: 'fill' }),
@@ -188,11 +200,17 @@ export function timelineChart(
   format: (v: number) => string,
 ): SVGSVGElement {
   const W = 640;
-  const H = 220;
-  const box = { l: 70, t: 10, r: W - 10, b: H - 40 };
+  const H = 236;
+  const box = { l: 70, t: 10, r: W - 10, b: H - 56 };
   const s = chart(W, H, title, 'timeline');
-  const maxStep = Math.max(1, ...points.map((p) => p.step));
-  const maxY = Math.max(1, ...points.map((p) => Math.max(p.liveBytes, p.highWater)), capacity ?? 0) * 1.05;
+  // Loops, not spreads: a 50,000-step timeline is too many arguments for Math.max.
+  let maxStep = 1;
+  let maxY = Math.max(1, capacity ?? 0);
+  for (const p of points) {
+    maxStep = Math.max(maxStep, p.step);
+    maxY = Math.max(maxY, p.liveBytes, p.highWater);
+  }
+  maxY *= 1.05;
   const x = linearAxis(0, maxStep, box.l, box.r, (v) => String(Math.round(v)));
   const y = linearAxis(0, maxY, box.b, box.t, format);
   axes(s, x, y, box, ['op step', 'arena bytes']);
@@ -225,7 +243,8 @@ export function timelineChart(
       svgEl('text', { x: box.r - 4, y: py - 4, 'text-anchor': 'end', class: 'capacity-label' }, 'RAM capacity'),
     );
   }
-  const legend = svgEl('g', { class: 'chart-legend', transform: `translate(${box.l + 8} ${box.t + 12})` });
+  // Under the plot, right of the axis title: never over the lines.
+  const legend = svgEl('g', { class: 'chart-legend', transform: `translate(${box.r - 200} ${H - 4})` });
   legend.append(
     svgEl('line', { x1: 0, y1: -4, x2: 16, y2: -4, class: 'series live' }),
     svgEl('text', { x: 20, y: 0 }, 'live bytes'),
@@ -269,11 +288,12 @@ export function rooflineChart(
   const x = logAxis(Math.min(...xs) / 2, Math.max(...xs) * 2, box.l, box.r, format);
   const y = logAxis(Math.min(...ys) / 2, Math.max(...ys) * 2, box.b, box.t, format);
   axes(s, x, y, box, ['intensity (MAC per byte)', 'attained MAC/s']);
+  const plot = svgEl('g', { 'clip-path': plotClip(s, box) });
   const [x0, x1] = [x.ticks[0].v, x.ticks[x.ticks.length - 1].v];
   if (bandwidth) {
     const knee = peakMacsPerSec ? peakMacsPerSec / bandwidth : x1;
     const end = Math.min(knee, x1 * 10);
-    s.append(
+    plot.append(
       svgEl('line', {
         x1: x.map(x0),
         y1: y.map(bandwidth * x0),
@@ -285,7 +305,7 @@ export function rooflineChart(
   }
   if (peakMacsPerSec) {
     const knee = bandwidth ? peakMacsPerSec / bandwidth : x0;
-    s.append(
+    plot.append(
       svgEl('line', {
         x1: x.map(knee),
         y1: y.map(peakMacsPerSec),
@@ -310,8 +330,9 @@ export function rooflineChart(
     });
     c.append(svgEl('title', {}, `${p.label}: ${format(p.intensity)} MAC/B, ${format(p.macsPerSec)} MAC/s`));
     if (onPick) c.addEventListener('click', () => onPick(i));
-    s.append(c);
+    plot.append(c);
   });
+  s.append(plot);
   return s;
 }
 
