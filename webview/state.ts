@@ -5,8 +5,7 @@
  * another version of the webview is ignored.
  */
 import type { View } from './graph/graphCanvas.js';
-import { COLUMNS, type SortSpec } from './profile/layerRows.js';
-import { type ProfileState, TABS } from './profile/profilePanel.js';
+import { readProfileState, type SavedProfile } from './profile/profileState.js';
 
 export interface GraphViewState {
   expanded: number[];
@@ -23,7 +22,7 @@ export interface SavedState {
   panel: boolean;
   query: string;
   /** The profiling panel: open or not, its height (percent of the column), its tab, sort and filter. */
-  profile?: ProfileState & { open: boolean; height: number };
+  profile?: SavedProfile;
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -57,16 +56,6 @@ export function readState(raw: unknown, fileName: string): SavedState | undefine
     overlay: typeof s.overlay === 'string' ? s.overlay : null,
     panel: s.panel !== false,
     query: typeof s.query === 'string' ? s.query : '',
-    profile: profileState(s.profile),
+    profile: readProfileState(s.profile),
   };
-}
-
-function profileState(x: unknown): ProfileState & { open: boolean; height: number } {
-  const p = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
-  const tab = TABS.find((t) => t === p.tab) ?? 'layers';
-  const sortRaw = p.sort as Record<string, unknown> | null | undefined;
-  const key = COLUMNS.find((c) => c.key === sortRaw?.key)?.key;
-  const sort: SortSpec | null = key && (sortRaw?.dir === 1 || sortRaw?.dir === -1) ? { key, dir: sortRaw.dir } : null;
-  const height = isNum(p.height) && p.height >= 10 && p.height <= 90 ? p.height : 42;
-  return { open: p.open !== false, height, tab, sort, filter: typeof p.filter === 'string' ? p.filter : '' };
 }

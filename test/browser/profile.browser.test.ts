@@ -171,6 +171,13 @@ describe('the profiling panel in headless Chromium', () => {
     assert.equal(p.firstNodes[0], fastest[0].node, 'ascending: fastest first (ties in graph order)');
 
     const conv = graph.nodes.filter((n) => n.kind === 'op' && `${n.name}\n${n.opType}`.toLowerCase().includes('conv'));
+    // From the filter, Tab reaches the grid, then its column headers; Enter sorts.
+    await page.getByRole('searchbox', { name: /filter layers/i }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await profile(page)).state.sort, { key: 'op', dir: 1 }, 'the second header sorts by op');
     await page.getByRole('searchbox', { name: /filter layers/i }).fill('conv');
     await page.waitForFunction((n) => window.__emp.profile().state.filter === 'conv' && n > 0, conv.length);
     assert.equal(await grid(page).getAttribute('aria-rowcount'), String(conv.length + 1));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeXml } from '../../webview/graph/exportImage.js';
 import { applyEstimate, buildLayerTable, orderRows, topRows } from '../../webview/profile/layerRows.js';
+import { readProfileState } from '../../webview/profile/profileState.js';
 import { HOSTILE_NODE, hostScript } from './models.js';
 
 async function vww() {
@@ -64,6 +65,21 @@ describe('the layer table', () => {
     assert.ok(filtered.length > 0 && filtered.length < t.node.length, 'the filter keeps some rows');
     for (const r of filtered) assert.ok(t.search[r].includes('relu') && t.search[r].includes('model/'));
     assert.deepEqual([...orderRows(t, null, 'no such layer')], []);
+  });
+});
+
+describe("the profiling panel's saved state", () => {
+  it('reads back what was saved and replaces anything else by the defaults', () => {
+    const saved = { open: false, height: 60, tab: 'charts', sort: { key: 'latencyMs', dir: -1 }, filter: 'conv' };
+    assert.deepEqual(readProfileState(JSON.parse(JSON.stringify(saved))), saved);
+    const defaults = { open: true, height: 42, tab: 'layers', sort: null, filter: '' };
+    assert.deepEqual(readProfileState(undefined), defaults);
+    assert.deepEqual(readProfileState('junk'), defaults);
+    assert.deepEqual(
+      readProfileState({ open: 'no', height: 500, tab: '<script>', sort: { key: 'constructor', dir: 1 }, filter: 3 }),
+      defaults,
+    );
+    assert.deepEqual(readProfileState({ sort: { key: 'macs', dir: 2 } }).sort, null, 'a direction is 1 or -1');
   });
 });
 

@@ -78,7 +78,6 @@ export class LayerGrid {
       b.type = 'button';
       b.className = 'sort';
       b.textContent = c.label;
-      b.tabIndex = -1;
       b.setAttribute('aria-label', `Sort by ${c.label}`);
       b.addEventListener('click', () => this.toggleSort(c.key));
       h.append(b);
@@ -178,6 +177,8 @@ export class LayerGrid {
   }
 
   private onKey(e: KeyboardEvent): void {
+    // Keys on a header's sort button are the button's.
+    if (e.target !== this.element) return;
     const n = this.order.length;
     if (!n) return;
     const page = Math.max(1, Math.floor((this.element.clientHeight - ROW_HEIGHT) / ROW_HEIGHT) - 1);

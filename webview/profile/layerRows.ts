@@ -35,8 +35,8 @@ export const COLUMNS: Column[] = [
   { key: 'weightBytes', label: 'Weights', numeric: true, estimate: false },
   { key: 'activationBytes', label: 'Activations', numeric: true, estimate: false },
   { key: 'latencyMs', label: 'Latency (est.)', numeric: true, estimate: true },
-  { key: 'share', label: 'Share', numeric: true, estimate: true },
-  { key: 'bound', label: 'Bound', numeric: false, estimate: true },
+  { key: 'share', label: 'Share (est.)', numeric: true, estimate: true },
+  { key: 'bound', label: 'Bound (est.)', numeric: false, estimate: true },
   { key: 'runsOn', label: 'Runs on', numeric: false, estimate: true },
 ];
 

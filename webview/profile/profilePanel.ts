@@ -17,10 +17,9 @@ import { formatCount } from '../graph/hierarchy.js';
 import { formatMetric } from '../graph/overlay.js';
 import { barChart, gauge, type RooflinePoint, rooflineChart, timelineChart } from './charts.js';
 import { LayerGrid } from './layerGrid.js';
-import { applyEstimate, buildLayerTable, type LayerTable, orderRows, type SortSpec, topRows } from './layerRows.js';
+import { applyEstimate, buildLayerTable, type LayerTable, orderRows, topRows } from './layerRows.js';
+import { type ProfileState, type ProfileTab, TABS } from './profileState.js';
 
-export const TABS = ['layers', 'memory', 'charts', 'diagnostics'] as const;
-export type ProfileTab = (typeof TABS)[number];
 const TAB_LABELS: Record<ProfileTab, string> = {
   layers: 'Layers',
   memory: 'Memory',
@@ -47,12 +46,6 @@ const REPORTS: [ReportFormat, string][] = [
 const TOP_N = 15;
 /** The roofline plots at most this many layers (the slowest): 50,000 circles would say no more. */
 const ROOFLINE_POINTS = 2000;
-
-export interface ProfileState {
-  tab: ProfileTab;
-  sort: SortSpec | null;
-  filter: string;
-}
 
 export interface ProfileEvents {
   /** Reveal and select a main-graph node. */
