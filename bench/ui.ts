@@ -145,7 +145,7 @@ async function table(page: Page, column: string) {
     });
   `);
   const started = performance.now();
-  for (let i = 0; performance.now() - started < 1500; i++) await page.mouse.wheel(0, 400);
+  while (performance.now() - started < 1500) await page.mouse.wheel(0, 400);
   const raf = await page.evaluate(() => {
     const w = window as unknown as { __rafTimes: number[]; __rafRun: boolean };
     w.__rafRun = false;

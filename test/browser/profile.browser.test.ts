@@ -197,6 +197,8 @@ describe('the profiling panel in headless Chromium', () => {
     assert.equal((await stats(page)).selected, node, 'the graph selects the row node');
     assert.ok((await seen(page, 'section.details')).includes(graph.nodes[node].name), 'the details show it');
     assert.equal(await row.getAttribute('aria-selected'), 'true');
+    assert.match(await seen(page, 'section.details'), /Estimate[\s\S]*estimate \(uncalibrated\)[\s\S]*Latency/);
+    await shot(page, 'profile-vww-row-selected');
     const sentNow = await sent(page);
     assert.ok(
       sentNow.some((m) => m.type === 'selected' && m.graph === 0 && m.node === node),
