@@ -986,7 +986,8 @@ class App {
       this.legend.append(el('div', 'no non-zero values in view', 'muted'));
     }
     this.legend.append(el('div', 'uncoloured: zero or unknown', 'muted'));
-    if (this.estimate && /estimat/i.test(o.metric.label)) {
+    // The estimate's columns (the host's keys), or any column that says it is an estimate.
+    if (this.estimate && (['latency', 'bound'].includes(o.metric.key) || /estimat/i.test(o.metric.label))) {
       this.legend.append(el('div', `${this.estimate.target.name}: ${this.estimate.target.accuracy}`, 'muted accuracy'));
     }
   }

@@ -100,11 +100,11 @@ export interface Case {
   targets?: string[];
 }
 
-/** The overlay columns the host adds for an estimate: latency in seconds and the bound as a category. */
+/** The overlay columns the host adds for an estimate (as the extension names them): latency in seconds, bound. */
 export const LATENCY_METRIC: MetricInfo = {
   kind: 'numeric',
   key: 'latency',
-  label: 'Latency (estimate)',
+  label: 'Estimated latency',
   unit: 'seconds',
   aggregate: 'sum',
 };
@@ -112,7 +112,7 @@ const BOUND_CATEGORIES = ['compute', 'memory', 'overhead'];
 export const BOUND_METRIC: MetricInfo = {
   kind: 'category',
   key: 'bound',
-  label: 'Bound (estimate)',
+  label: 'Bound',
   categories: BOUND_CATEGORIES,
 };
 

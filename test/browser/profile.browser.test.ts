@@ -329,9 +329,9 @@ describe('the profiling panel in headless Chromium', () => {
     if (fused) {
       assert.equal(await page.evaluate((i) => window.__emp.fillOf(i), fused.node), null, 'a fused layer costs 0');
     }
-    assert.match(await seen(page, '.legend'), /Latency \(estimate\)[\s\S]*log scale[\s\S]*estimate \(uncalibrated\)/);
+    assert.match(await seen(page, '.legend'), /Estimated latency[\s\S]*log scale[\s\S]*estimate \(uncalibrated\)/);
     await overlay.selectOption('bound');
-    assert.match(await seen(page, '.legend'), /Bound \(estimate\)[\s\S]*compute[\s\S]*memory/);
+    assert.match(await seen(page, '.legend'), /Bound[\s\S]*compute[\s\S]*memory[\s\S]*estimate \(uncalibrated\)/);
     await shot(page, 'profile-vww-overlay-latency');
     await clean(page);
     await page.context().close();
