@@ -119,6 +119,7 @@ class App {
     revealNodes: (nodes) => this.revealNodes(nodes),
     applyFix: (fix, nodes) => vscode.postMessage({ type: 'applyFix', fix, nodes }),
     exportReport: (format) => vscode.postMessage({ type: 'exportReport', format }),
+    runCommand: (command) => vscode.postMessage({ type: 'runCommand', command }),
     stateChanged: () => this.save(),
   });
 

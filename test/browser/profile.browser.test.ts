@@ -277,6 +277,14 @@ describe('the profiling panel in headless Chromium', () => {
     await items.nth(k).locator('vscode-button').first().click();
     const fix = (await sent(page)).find((m) => m.type === 'applyFix');
     assert.deepEqual(fix, { type: 'applyFix', fix: d.fixes[0], nodes: d.nodes });
+    // The panel's other buttons: host commands and report exports.
+    await page.getByRole('button', { name: 'Quantize to INT8', exact: true }).click();
+    await page.getByRole('button', { name: 'Export the report as HTML' }).click();
+    const rest = (await sent(page)).filter((m) => m.type === 'runCommand' || m.type === 'exportReport');
+    assert.deepEqual(rest, [
+      { type: 'runCommand', command: 'quantizeInt8' },
+      { type: 'exportReport', format: 'html' },
+    ]);
     await shot(page, 'profile-vww-diagnostics');
     await clean(page);
     await page.context().close();

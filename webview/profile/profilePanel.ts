@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { DiagnosticView, EstimateView } from '../../src/core/report/estimateView.js';
 import type { GraphModel } from '../../src/core/report/graphModel.js';
 import type { FixKind } from '../../src/core/targets/estimate.js';
-import type { ReportFormat } from '../../src/protocol.js';
+import type { ReportFormat, WebviewCommand } from '../../src/protocol.js';
 import { el } from '../dom.js';
 import { formatCount } from '../graph/hierarchy.js';
 import { formatMetric } from '../graph/overlay.js';
@@ -43,6 +43,14 @@ const REPORTS: [ReportFormat, string][] = [
   ['csv', 'CSV'],
   ['json', 'JSON'],
 ];
+/** Host commands offered next to the report buttons. */
+const COMMANDS: [WebviewCommand, string, string][] = [
+  ['measure', 'Measure', 'Profile on this machine (measured with ONNX Runtime)'],
+  ['compare', 'Compare…', 'Compare with another model'],
+  ['quantizeInt8', 'INT8…', 'Quantize to INT8'],
+  ['convertFp16', 'FP16…', 'Convert to FP16'],
+  ['prune', 'Prune…', 'Prune weights'],
+];
 const TOP_N = 15;
 /** The roofline plots at most this many layers (the slowest): 50,000 circles would say no more. */
 const ROOFLINE_POINTS = 2000;
@@ -54,6 +62,7 @@ export interface ProfileEvents {
   revealNodes(nodes: number[]): void;
   applyFix(fix: FixKind, nodes: number[]): void;
   exportReport(format: ReportFormat): void;
+  runCommand(command: WebviewCommand): void;
   stateChanged(): void;
 }
 
@@ -106,7 +115,18 @@ export class ProfilePanel {
       b.addEventListener('click', () => this.events.exportReport(format));
       reports.append(b);
     }
-    head.append(this.banner, reports);
+    const commands = el('div', undefined, 'reports');
+    commands.append(el('span', 'Run:', 'muted'));
+    for (const [command, label, title] of COMMANDS) {
+      const b = document.createElement('vscode-button');
+      b.setAttribute('secondary', '');
+      b.textContent = label;
+      b.title = title;
+      b.setAttribute('aria-label', title);
+      b.addEventListener('click', () => this.events.runCommand(command));
+      commands.append(b);
+    }
+    head.append(this.banner, commands, reports);
 
     this.tabs.setAttribute('aria-label', 'Profile views');
     TABS.forEach((tab) => {
