@@ -7,7 +7,10 @@
  *                 2 s later, as it does from a host that analyses the model); and from navigation start (cold)
  *   frames        rAF intervals and draw times while real wheel (zoom) and drag (pan) input arrives every frame
  *   memory        JS heap (CDP Performance.getMetrics) and the renderer process' peak RSS (VmHWM)
- * for the first view (scopes collapsed) and with every scope expanded (every node drawn).
+ * for the first view (scopes collapsed) and with every scope expanded (every node drawn); and the profiling
+ * panel's layer table (virtualized): rows in the DOM, sorting every layer by the estimated latency, scrolling.
+ * The stub host sends the 50,000-node graph's estimate (Jetson Orin Nano) right after the graph, as a host that
+ * has it at hand would; the 2,390-node case has none.
  *
  * Run: npm run bench:ui [-- --runs N] [--cases bert2k,chain50k] [--no-build]
  */
@@ -17,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, type Harness, startHarness } from '../test/browser/harness.js';
+import { hostScript } from '../test/browser/models.js';
 import { median } from './proc.js';
 
 const { values } = parseArgs({
@@ -41,6 +45,7 @@ interface Stats {
 }
 type Emp = {
   stats(): Stats;
+  profile(): { renderedRows: number; firstNodes: number[] };
   expandAll(): void;
   layoutsDone(): Promise<void>;
   frameStats(): { frameTimes: number[]; drawDurations: number[] };
@@ -61,7 +66,7 @@ function percentile(xs: number[], p: number): number {
 async function load(harness: Harness, browser: Browser, name: string, delayMs: number) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(harness.url(name, { delayMs }));
+  await page.goto(harness.url(name, { delayMs }), { timeout: 300_000 });
   await page.waitForFunction(() => window.__emp?.stats().timings !== undefined, null, { timeout: 300_000 });
   await page.evaluate(() => window.__emp.layoutsDone());
   const stats = await page.evaluate(() => window.__emp.stats());
@@ -118,6 +123,39 @@ async function frames(page: Page, kind: 'zoom' | 'pan') {
   };
 }
 
+/**
+ * The layer table: rows in the DOM, one sort of every layer (click to drawn) by the estimated latency (by MACs
+ * without an estimate), and frames while it scrolls.
+ */
+async function table(page: Page, column: string) {
+  const before = await page.evaluate(() => window.__emp.profile().firstNodes.join());
+  const t = performance.now();
+  await page.getByRole('button', { name: `Sort by ${column}` }).click();
+  await page.waitForFunction((b) => window.__emp.profile().firstNodes.join() !== b, before);
+  const sortMs = performance.now() - t;
+  const grid = await page.getByRole('grid', { name: 'Layers' }).boundingBox();
+  if (!grid) throw new Error('no layers grid');
+  await page.mouse.move(grid.x + grid.width / 2, grid.y + grid.height / 2);
+  await page.evaluate(`
+    window.__rafTimes = [];
+    window.__rafRun = true;
+    requestAnimationFrame(function tick(t) {
+      window.__rafTimes.push(t);
+      if (window.__rafRun) requestAnimationFrame(tick);
+    });
+  `);
+  const started = performance.now();
+  while (performance.now() - started < 1500) await page.mouse.wheel(0, 400);
+  const raf = await page.evaluate(() => {
+    const w = window as unknown as { __rafTimes: number[]; __rafRun: boolean };
+    w.__rafRun = false;
+    return w.__rafTimes;
+  });
+  const span = raf[raf.length - 1] - raf[0];
+  const rows = await page.evaluate(() => window.__emp.profile().renderedRows);
+  return { sortMs, rows, fps: ((raf.length - 1) / span) * 1000 };
+}
+
 /** JS heap of the page, and peak resident memory of each renderer process. */
 async function memory(page: Page, browserSession: CDPSession) {
   const session = await page.context().newCDPSession(page);
@@ -163,6 +201,8 @@ async function main(): Promise<void> {
   try {
     for (const c of CASES.filter((x) => selected.includes(x.name))) {
       console.log(`\n${c.label}`);
+      // Built before the first page load, so that no load waits for it.
+      const script = await hostScript(c.name);
       const cold: number[] = [];
       const warm: number[] = [];
       const nav: number[] = [];
@@ -177,7 +217,12 @@ async function main(): Promise<void> {
         if (r < runs - 1) await b.page.context().close();
         else last = b;
       }
-      console.log(`  host side (Node): model -> graph message built in ${fmt(harness.buildMs[c.name] ?? Number.NaN)}`);
+      console.log(
+        `  host side (Node): model -> graph message built in ${fmt(script.graphMs)}` +
+          (Object.keys(script.estimates).length
+            ? `; estimates and weight statistics for the stub host in ${fmt(script.extraMs)}`
+            : ''),
+      );
       const verdict = (ms: number) =>
         ms < c.paintTargetMs
           ? `under the ${c.paintTargetMs / 1000} s target`
@@ -199,6 +244,13 @@ async function main(): Promise<void> {
       console.log(frameLine('pan (drag), first view', await frames(page, 'pan')));
       let m = await memory(page, browserSession);
       console.log(`  memory, first view: JS heap ${mib(m.heap)}, renderer RSS ${mib(m.rss)} (peak ${mib(m.hwm)})`);
+      const estimated = script.messages.some((x) => x.type === 'estimate');
+      const tb = await table(page, estimated ? 'Latency (est.)' : 'MACs');
+      console.log(
+        `  layer table: ${s.totalOpNodes} layers, ${tb.rows} rows in the DOM; ` +
+          `sort by ${estimated ? 'latency' : 'MACs'} ${fmt(tb.sortMs)} ` +
+          `(click to drawn); scrolling ${tb.fps.toFixed(1)} fps`,
+      );
 
       const t = performance.now();
       await page.evaluate(() => window.__emp.expandAll());

@@ -1,13 +1,93 @@
 /** The side panel's account of the selected node, input/output or scope. */
+
+import { dataTypeByName } from '../src/core/onnx/dtype.js';
+import type { LayerEstimateView } from '../src/core/report/estimateView.js';
 import type { GraphModel, GraphTensor, GraphView } from '../src/core/report/graphModel.js';
 import { formatShape } from '../src/core/report/summary.js';
+import type { WeightStats } from '../src/protocol.js';
 import { button, el, table } from './dom.js';
 import { formatCount, type Hierarchy } from './graph/hierarchy.js';
 import { formatMetric, itemValues } from './graph/overlay.js';
+import { histogramChart } from './profile/charts.js';
+
+/** What the host answered for one weight's statistics (or that the question is out). */
+export type WeightStatsEntry = { pending: true } | { pending: false; stats: WeightStats | null; error?: string };
 
 export interface DetailsActions {
   openGraph(graph: number): void;
   toggle(item: number): void;
+  weightStats(tensor: number): WeightStatsEntry | undefined;
+  requestWeightStats(tensor: number): void;
+  /** The estimate's figures for a main-graph node, with the estimate's label; undefined: no estimate. */
+  layerEstimate(item: number): { layer: LayerEstimateView; label: string } | undefined;
+}
+
+/** Bytes a stored tensor takes: element count times element size (sub-byte types rounded up). */
+export function tensorBytes(t: GraphTensor): number | null {
+  if (!t.shape || !t.dtype || t.shape.some((d) => typeof d !== 'number')) return null;
+  const info = dataTypeByName(t.dtype);
+  if (!info) return null;
+  const count = (t.shape as number[]).reduce((a, b) => a * b, 1);
+  return Math.ceil((count * info.bits) / 8);
+}
+
+const stat = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(5)).toString() : String(v));
+
+function renderWeights(into: HTMLElement, graph: GraphView, ids: number[], actions: DetailsActions): void {
+  const weights = ids.filter((t) => t >= 0 && graph.tensors[t].kind === 'initializer');
+  if (!weights.length) return;
+  into.append(el('h3', 'Weights'));
+  const list = el('ul', undefined, 'weights');
+  for (const t of weights) {
+    const x = graph.tensors[t];
+    const li = el('li', undefined, 'weight');
+    const size = tensorBytes(x);
+    li.append(
+      el('div', x.name, 'weight-name'),
+      el(
+        'div',
+        `${x.dtype ?? '?'} ${x.shape ? formatShape(x.shape) : '(unknown shape)'}, ${size === null ? '? bytes' : formatMetric(size, 'bytes')}`,
+        'muted',
+      ),
+    );
+    const entry = actions.weightStats(t);
+    if (!entry) {
+      li.append(
+        button('Statistics', () => actions.requestWeightStats(t), {
+          ariaLabel: `Statistics of ${x.name}`,
+          cls: 'stats-button',
+        }),
+      );
+    } else if (entry.pending) {
+      li.append(el('div', 'Reading statistics…', 'muted'));
+    } else if (!entry.stats) {
+      li.append(el('div', `No statistics: ${entry.error ?? 'the host could not read this tensor'}`, 'error'));
+    } else {
+      const s = entry.stats;
+      const facts: string[][] = [
+        ['Elements', formatCount(s.count) + (s.sampled !== undefined ? ` (sampled ${formatCount(s.sampled)})` : '')],
+        ['Min', stat(s.min)],
+        ['Max', stat(s.max)],
+        ['Mean', stat(s.mean)],
+        ['Std', stat(s.std)],
+        ['Sparsity', `${(100 * s.sparsity).toFixed(2)}% zeros`],
+      ];
+      const box = el('div', undefined, 'weight-stats');
+      box.append(
+        table(['', ''], facts),
+        histogramChart(
+          `Histogram of ${x.name}: ${s.histogram.counts.length} bins from ${stat(s.histogram.min)} to ${stat(s.histogram.max)}`,
+          s.histogram.counts,
+          s.histogram.min,
+          s.histogram.max,
+          stat,
+        ),
+      );
+      li.append(box);
+    }
+    list.append(li);
+  }
+  into.append(list);
 }
 
 function tensorRows(graph: GraphView, ids: number[]): string[][] {
@@ -86,6 +166,22 @@ export function renderDetails(
     ),
   );
   if (node.unknownReason) into.append(el('p', `Cost n/a: ${node.unknownReason}`, 'muted'));
+  const est = graph.id === 0 ? actions.layerEstimate(item) : undefined;
+  if (est) {
+    const l = est.layer;
+    const ms = (v: number | null) => (v === null ? 'n/a' : formatMetric(v / 1000, 'seconds'));
+    const rows: string[][] = [
+      ['Latency', ms(l.latencyMs)],
+      ['Compute', ms(l.computeMs)],
+      ['Memory', ms(l.memoryMs)],
+      ['Share', l.share === null ? 'n/a' : `${(100 * l.share).toFixed(2)}%`],
+      ['Bound', l.bound ?? 'n/a'],
+      ['Runs on', l.runsOn],
+    ];
+    if (l.fusedInto !== undefined) rows.push(['Fused into', graph.nodes[l.fusedInto]?.name ?? String(l.fusedInto)]);
+    into.append(el('h3', 'Estimate'), el('p', est.label, 'muted accuracy'), table(['', ''], rows));
+  }
+  renderWeights(into, graph, node.inputs, actions);
   if (node.subgraphs?.length) {
     into.append(el('h3', 'Subgraphs'));
     const list = el('ul', undefined, 'subgraphs');

@@ -1,13 +1,26 @@
 /**
  * The model webview: the graph (laid out in a worker, drawn on a canvas) with search, overlays and a side panel
- * that shows the selection's details and the model's summary. Every string that comes from a model is set with
- * textContent or drawn on the canvas, never parsed as HTML.
+ * that shows the selection's details and the model's summary; under the graph the profiling panel (layers table,
+ * memory, charts, diagnostics) for the target picked in the toolbar. Every string that comes from a model is set
+ * with textContent or drawn on the canvas, never parsed as HTML.
  */
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import type { EstimateView } from '../src/core/report/estimateView.js';
 import type { GraphModel, MetricInfo } from '../src/core/report/graphModel.js';
 import type { ModelSummary } from '../src/core/report/summary.js';
-import { assertNever, type HostMessage, type RenderTimings, type WebviewMessage } from '../src/protocol.js';
-import { renderDetails } from './details.js';
+import {
+  assertNever,
+  type HostMessage,
+  type ImageFormat,
+  type RenderTimings,
+  type TargetChoice,
+  type WebviewMessage,
+} from '../src/protocol.js';
+import { renderDetails, type WeightStatsEntry } from './details.js';
 import { button, el } from './dom.js';
+import { sceneToSvg } from './graph/exportImage.js';
 import { GraphCanvas, type View } from './graph/graphCanvas.js';
 import { formatCount, Hierarchy } from './graph/hierarchy.js';
 import { LayoutClient } from './graph/layoutClient.js';
@@ -17,6 +30,7 @@ import { Scene } from './graph/scene.js';
 import { SearchIndex } from './graph/search.js';
 import { textWidths } from './graph/textWidths.js';
 import { readPalette, watchTheme } from './graph/theme.js';
+import { ProfilePanel } from './profile/profilePanel.js';
 import { type GraphViewState, readState, type SavedState } from './state.js';
 import { renderSummary } from './summaryView.js';
 
@@ -66,6 +80,16 @@ class App {
   private layoutsRunning = 0;
   private saveTimer: number | undefined;
   private lastTimings: RenderTimings | undefined;
+  private estimate: EstimateView | undefined;
+  private targets: TargetChoice[] = [];
+  private profileOpen = true;
+  /** The profiling panel's share of the column's height, in percent. */
+  private profileHeight = 42;
+  /** `metrics` columns that came before the graph. */
+  private pendingMetrics: Extract<HostMessage, { type: 'metrics' }>[] = [];
+  /** Weight statistics by `graph:tensor`. */
+  private readonly weightStats = new Map<string, WeightStatsEntry>();
+  private lastSelected = '';
 
   // DOM
   private readonly toolbar = el('div', undefined, 'toolbar');
@@ -81,6 +105,23 @@ class App {
   private readonly details = el('section', undefined, 'details');
   private readonly summaryEl = el('section', undefined, 'summary');
   private readonly announcer = el('div', '', 'visually-hidden');
+  private readonly mainColumn = el('div', undefined, 'main-column');
+  private readonly splitter = el('div', undefined, 'splitter');
+  private readonly profileToggle = button('Profile', () => this.setProfileOpen(!this.profileOpen), { cls: 'toggle' });
+  private readonly targetSelect = document.createElement('vscode-single-select') as HTMLElement & {
+    value: string;
+    label: string;
+  };
+  private readonly progress = el('div', undefined, 'progress');
+  private readonly progressText = el('span', '', 'progress-text');
+  private readonly profile = new ProfilePanel({
+    pick: (node) => this.revealNode(0, node),
+    revealNodes: (nodes) => this.revealNodes(nodes),
+    applyFix: (fix, nodes) => vscode.postMessage({ type: 'applyFix', fix, nodes }),
+    exportReport: (format) => vscode.postMessage({ type: 'exportReport', format }),
+    runCommand: (command) => vscode.postMessage({ type: 'runCommand', command }),
+    stateChanged: () => this.save(),
+  });
 
   constructor() {
     // Started at once, so that the worker has loaded ELK by the time the graph arrives.
@@ -123,18 +164,45 @@ class App {
         this.status.classList.add('error');
         break;
       case 'metrics':
-        this.addMetric(msg.graph, msg.metric, msg.values);
+        if (this.model) this.addMetric(msg.graph, msg.metric, msg.values);
+        else this.pendingMetrics.push(msg);
         break;
       case 'error':
         app.replaceChildren(el('h1', msg.fileName), el('p', msg.message, 'error'));
         break;
       case 'progress':
+        this.showProgress(msg.stage, msg.fraction, msg.done === true);
+        break;
       case 'targets':
+        this.buildShell();
+        this.setTargets(msg.targets, msg.current);
+        break;
       case 'estimate':
+        this.estimate = msg.estimate;
+        this.profile.setEstimate(msg.estimate);
+        this.updateLegend();
+        if (this.targets.some((t) => t.id === msg.estimate.target.id)) this.selectTargetOption(msg.estimate.target.id);
+        this.showDetails();
+        break;
       case 'estimateError':
+        this.estimate = undefined;
+        this.profile.setEstimateError(msg.targetId, msg.message);
+        this.showDetails();
+        break;
       case 'weightStats':
+        this.weightStats.set(
+          `${msg.graph}:${msg.tensor}`,
+          msg.error !== undefined
+            ? { pending: false, stats: msg.stats, error: msg.error }
+            : { pending: false, stats: msg.stats },
+        );
+        if (this.current?.id === msg.graph) this.showDetails();
+        break;
       case 'reveal':
+        this.revealNode(msg.graph, msg.node);
+        break;
       case 'exportGraph':
+        void this.exportGraph(msg.format, msg.requestId);
         break;
       default:
         assertNever(msg);
@@ -188,13 +256,38 @@ class App {
 
     this.panelToggle.setAttribute('aria-controls', 'emp-panel');
     this.panelToggle.setAttribute('aria-pressed', 'true');
+    this.profileToggle.setAttribute('aria-controls', 'emp-profile');
+    this.profileToggle.setAttribute('aria-pressed', 'true');
+    this.profileToggle.setAttribute('aria-label', 'Show the profiling panel');
+
+    this.targetSelect.label = 'Target';
+    this.targetSelect.setAttribute('aria-label', 'Target');
+    this.targetSelect.className = 'target-select';
+    this.targetSelect.addEventListener('change', () => {
+      const id = this.targetSelect.value;
+      if (id && id !== this.estimate?.target.id) vscode.postMessage({ type: 'selectTarget', targetId: id });
+    });
+    const targetBox = this.labelled('Target', this.targetSelect);
+    targetBox.classList.add('target');
+    targetBox.hidden = true;
+
+    const exports = el('div', undefined, 'exports');
+    exports.append(
+      el('span', 'Export', 'muted'),
+      button('SVG', () => void this.exportGraph('svg'), { ariaLabel: 'Export the graph as SVG' }),
+      button('PNG', () => void this.exportGraph('png'), { ariaLabel: 'Export the graph as PNG' }),
+    );
     this.toolbar.append(
       this.crumbs,
       search,
       this.labelled('Colour', this.overlaySelect),
+      targetBox,
+      this.progress,
       button('Expand all', () => this.expandAll(), { ariaLabel: 'Expand all scopes' }),
       button('Collapse all', () => this.collapseAll(), { ariaLabel: 'Collapse all scopes' }),
       button('Fit', () => this.canvas?.fit(), { ariaLabel: 'Fit the graph to the view' }),
+      exports,
+      this.profileToggle,
       this.panelToggle,
     );
 
@@ -209,14 +302,22 @@ class App {
     this.announcer.setAttribute('aria-live', 'polite');
     this.graphArea.append(this.status, this.legend);
 
+    this.profile.element.id = 'emp-profile';
+    this.attachSplitter();
+    this.mainColumn.append(this.graphArea, this.splitter, this.profile.element);
     const body = el('div', undefined, 'body');
-    body.append(this.graphArea, this.panel);
+    body.append(this.mainColumn, this.panel);
     app.replaceChildren(this.toolbar, body, this.announcer);
     app.removeAttribute('aria-live');
 
     if (this.saved) {
       this.searchInput.value = this.saved.query;
       this.setPanel(this.saved.panel);
+      if (this.saved.profile) {
+        this.profile.restore(this.saved.profile);
+        this.setProfileOpen(this.saved.profile.open);
+        this.setProfileHeight(this.saved.profile.height);
+      }
     }
     document.addEventListener('keydown', (e) => {
       if (
@@ -239,6 +340,120 @@ class App {
     return l;
   }
 
+  /** A separator between the graph and the profiling panel: drag it, or focus it and use the arrow keys. */
+  private attachSplitter(): void {
+    const sp = this.splitter;
+    sp.setAttribute('role', 'separator');
+    sp.setAttribute('aria-orientation', 'horizontal');
+    sp.setAttribute('aria-controls', 'emp-profile');
+    sp.setAttribute('aria-label', 'Resize the profiling panel');
+    sp.setAttribute('aria-valuemin', '10');
+    sp.setAttribute('aria-valuemax', '90');
+    sp.tabIndex = 0;
+    const fromPointer = (clientY: number) => {
+      const r = this.mainColumn.getBoundingClientRect();
+      if (r.height > 0) this.setProfileHeight((100 * (r.bottom - clientY)) / r.height);
+    };
+    sp.addEventListener('pointerdown', (e) => {
+      sp.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    sp.addEventListener('pointermove', (e) => {
+      if (sp.hasPointerCapture(e.pointerId)) fromPointer(e.clientY);
+    });
+    sp.addEventListener('keydown', (e) => {
+      const step = { ArrowUp: 5, ArrowDown: -5, PageUp: 20, PageDown: -20 }[e.key];
+      if (step !== undefined) this.setProfileHeight(this.profileHeight + step);
+      else if (e.key === 'Home') this.setProfileHeight(90);
+      else if (e.key === 'End') this.setProfileHeight(10);
+      else return;
+      e.preventDefault();
+    });
+    this.setProfileHeight(this.profileHeight, false);
+  }
+
+  private setProfileHeight(percent: number, save = true): void {
+    this.profileHeight = Math.round(Math.min(90, Math.max(10, percent)));
+    // Through the CSSOM: the CSP allows it (it forbids style attributes in markup, not style properties).
+    this.profile.element.style.flexBasis = `${this.profileHeight}%`;
+    this.splitter.setAttribute('aria-valuenow', String(this.profileHeight));
+    if (save) this.save();
+  }
+
+  private setProfileOpen(open: boolean): void {
+    this.profileOpen = open;
+    this.profile.element.hidden = !open;
+    this.splitter.hidden = !open;
+    this.profileToggle.setAttribute('aria-pressed', String(open));
+    this.save();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Targets, progress, estimates
+
+  private setTargets(targets: TargetChoice[], current: string): void {
+    this.targets = targets;
+    const options = targets.map((t) => {
+      const o = document.createElement('vscode-option') as HTMLElement & { value: string; description: string };
+      o.value = t.id;
+      o.textContent = `${t.name}${t.user ? ' (user)' : ''}`;
+      o.description = `${t.kind}, ${t.accuracy}`;
+      if (t.id === current) o.setAttribute('selected', '');
+      return o;
+    });
+    this.targetSelect.replaceChildren(...options);
+    (this.targetSelect.closest('.target') as HTMLElement).hidden = targets.length === 0;
+    this.selectTargetOption(current);
+  }
+
+  private selectTargetOption(id: string): void {
+    // The element reads its options when they are slotted: set the value once it has.
+    queueMicrotask(() => {
+      if (this.targetSelect.value !== id) this.targetSelect.value = id;
+    });
+  }
+
+  private showProgress(stage: string, fraction: number | null, done: boolean): void {
+    if (!this.progress.childElementCount) {
+      const ring = document.createElement('vscode-progress-ring');
+      ring.setAttribute('aria-label', 'Working');
+      this.progressText.setAttribute('aria-live', 'polite');
+      this.progress.setAttribute('role', 'status');
+      this.progress.append(
+        ring,
+        this.progressText,
+        button('Cancel', () => vscode.postMessage({ type: 'cancel' }), { ariaLabel: 'Cancel the running step' }),
+      );
+    }
+    if (!this.shellBuilt && !done) app.replaceChildren(this.progress);
+    this.progress.hidden = done;
+    this.progressText.textContent = done
+      ? ''
+      : `${stage}${fraction === null ? '…' : ` ${Math.round(100 * Math.min(1, Math.max(0, fraction)))}%`}`;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Export
+
+  /** Draws the current layout as SVG text or a PNG data URL and posts it (answering `requestId` if given). */
+  private async exportGraph(format: ImageFormat, requestId?: number): Promise<void> {
+    if (!this.current?.scene) await this.layoutClientIdle();
+    const g = this.current;
+    const canvas = this.canvas;
+    let data = '';
+    if (g?.scene && canvas) {
+      const title = `${this.fileName} — ${g.hier.graph.name || (g.id === 0 ? 'main graph' : `graph ${g.id}`)}`;
+      data =
+        format === 'svg'
+          ? sceneToSvg(g.scene, canvas.palette, this.overlay, title)
+          : (canvas.renderImage()?.toDataURL('image/png') ?? '');
+    }
+    const msg: WebviewMessage =
+      requestId === undefined ? { type: 'graphImage', format, data } : { type: 'graphImage', requestId, format, data };
+    vscode.postMessage(msg);
+    this.announcer.textContent = data ? `Graph exported as ${format.toUpperCase()}` : 'Nothing to export yet';
+  }
+
   private setPanel(open: boolean): void {
     this.panelOpen = open;
     this.panel.hidden = !open;
@@ -252,6 +467,8 @@ class App {
   private setModel(model: GraphModel): void {
     this.model = model;
     this.graphs.clear();
+    // Tensor indices belong to the graph they came with.
+    this.weightStats.clear();
     this.refreshOverlayOptions();
     if (!this.canvas) {
       this.canvas = new GraphCanvas(this.graphArea, readPalette(), {
@@ -272,7 +489,11 @@ class App {
       this.overlaySelect.value = saved.overlay;
     }
     this.firstPaintPending = true;
-    this.openGraph(start, true);
+    void this.openGraph(start, true);
+    this.profile.setModel(model);
+    const queued = this.pendingMetrics;
+    this.pendingMetrics = [];
+    for (const m of queued) this.addMetric(m.graph, m.metric, m.values);
   }
 
   private graphState(id: number): OpenGraph {
@@ -301,7 +522,7 @@ class App {
     return g;
   }
 
-  private openGraph(id: number, first = false): void {
+  private openGraph(id: number, first = false): Promise<void> {
     const g = this.graphState(id);
     this.current = g;
     if (!first) this.firstPaintPending = false;
@@ -310,8 +531,9 @@ class App {
     this.hitCursor = -1;
     if (this.searchInput.value) this.runSearch(false);
     else this.updateSearchCount();
-    void this.relayout();
+    const done = this.relayout();
     this.save();
+    return done;
   }
 
   private renderCrumbs(): void {
@@ -328,7 +550,7 @@ class App {
     this.crumbs.replaceChildren();
     chain.forEach((c, i) => {
       if (i) this.crumbs.append(el('span', '/', 'sep'));
-      const b = button(c.label, () => this.openGraph(c.graph), { cls: 'crumb' });
+      const b = button(c.label, () => void this.openGraph(c.graph), { cls: 'crumb' });
       if (i === chain.length - 1) b.setAttribute('aria-current', 'page');
       this.crumbs.append(b);
     });
@@ -473,15 +695,70 @@ class App {
         : `${h.title[item]} ${h.graph.nodes[item].name}`;
       this.announcer.textContent = `Selected ${what}`;
     }
+    this.syncSelection();
     this.save();
+  }
+
+  /** The profiling table follows the graph's selection, and the host learns which layer is selected. */
+  private syncSelection(): void {
+    const g = this.current;
+    if (!g) return;
+    const item = g.selected;
+    const node = item >= 0 && item < g.hier.nodeCount && g.hier.graph.nodes[item]?.kind === 'op' ? item : -1;
+    if (g.id === 0) this.profile.setSelectedNode(node, true);
+    const key = `${g.id}:${node}`;
+    if (key !== this.lastSelected) {
+      this.lastSelected = key;
+      vscode.postMessage({ type: 'selected', graph: g.id, node });
+    }
+  }
+
+  /** Opens the graph, expands the scopes around the node, selects it and brings it into view. */
+  private revealNode(graph: number, node: number): void {
+    if (!this.model?.graphs[graph] || !this.canvas) return;
+    const g = this.graphState(graph);
+    if (!Number.isInteger(node) || node < 0 || node >= g.hier.nodeCount) return;
+    const closed = g.hier.ancestors(node).filter((c) => !g.expanded.has(c));
+    for (const c of closed) g.expanded.add(c);
+    g.selected = node;
+    let done: Promise<void> | undefined;
+    if (this.current !== g) done = this.openGraph(graph);
+    else if (closed.length) done = this.relayout();
+    if (done) {
+      void done.then(() => {
+        if (this.current === g) this.select(node, true);
+      });
+    } else this.select(node, true);
+  }
+
+  /** A diagnostic's layers: the first revealed, all of them marked as hits to step through. */
+  private revealNodes(nodes: number[]): void {
+    if (!nodes.length) return;
+    this.revealNode(0, nodes[0]);
+    this.hits = [...nodes];
+    this.hitCursor = 0;
+    this.hitsQuery = this.searchInput.value;
+    this.applyHits();
+    this.searchCount.textContent = `layer 1 of ${formatCount(nodes.length)}`;
   }
 
   private showDetails(): void {
     const g = this.current;
     if (!g || !this.model) return;
     renderDetails(this.details, this.model, g.hier, g.selected, g.expanded.has(g.selected), {
-      openGraph: (id) => this.openGraph(id),
+      openGraph: (id) => void this.openGraph(id),
       toggle: (item) => this.setExpanded(item, !g.expanded.has(item)),
+      weightStats: (tensor) => this.weightStats.get(`${g.id}:${tensor}`),
+      requestWeightStats: (tensor) => {
+        this.weightStats.set(`${g.id}:${tensor}`, { pending: true });
+        vscode.postMessage({ type: 'requestWeightStats', graph: g.id, tensor });
+        this.showDetails();
+      },
+      layerEstimate: (item) => {
+        const e = this.estimate;
+        const layer = e?.layers.find((l) => l.node === item);
+        return e && layer ? { layer, label: `Estimate for ${e.target.name} — ${e.target.accuracy}` } : undefined;
+      },
     });
   }
 
@@ -494,7 +771,7 @@ class App {
       return;
     }
     const sub = g.hier.graph.nodes[item]?.subgraphs?.[0];
-    if (sub) this.openGraph(sub.graph);
+    if (sub) void this.openGraph(sub.graph);
   }
 
   private attachKeyboard(target: HTMLCanvasElement): void {
@@ -527,7 +804,7 @@ class App {
           break;
         case 'Backspace': {
           const parent = g.hier.graph.parent;
-          if (parent) this.openGraph(parent.graph);
+          if (parent) void this.openGraph(parent.graph);
           break;
         }
         case 'ArrowUp':
@@ -710,6 +987,10 @@ class App {
       this.legend.append(el('div', 'no non-zero values in view', 'muted'));
     }
     this.legend.append(el('div', 'uncoloured: zero or unknown', 'muted'));
+    // The estimate's columns (the host's keys), or any column that says it is an estimate.
+    if (this.estimate && (['latency', 'bound'].includes(o.metric.key) || /estimat/i.test(o.metric.label))) {
+      this.legend.append(el('div', `${this.estimate.target.name}: ${this.estimate.target.accuracy}`, 'muted accuracy'));
+    }
   }
 
   private addMetric(graph: number, metric: MetricInfo, values: (number | null)[]): void {
@@ -753,6 +1034,7 @@ class App {
         overlay: this.overlayKey,
         panel: this.panelOpen,
         query: this.searchInput.value,
+        profile: { ...this.profile.state, open: this.profileOpen, height: this.profileHeight },
       };
       vscode.setState(state);
     }, 150);
@@ -797,6 +1079,13 @@ class App {
       expandAll: () => this.expandAll(),
       collapseAll: () => this.collapseAll(),
       layoutsDone: () => this.layoutClientIdle(),
+      profile: () => ({
+        renderedRows: this.profile.grid.renderedRows,
+        firstNodes: this.profile.grid.nodesInOrder(20),
+        state: this.profile.state,
+        open: this.profileOpen,
+        height: this.profileHeight,
+      }),
     };
   }
 

@@ -1,9 +1,11 @@
 /**
  * What the webview remembers across being hidden and shown again (VS Code's getState/setState): which graph is
  * open, per graph the expanded scopes, the view and the selection, the overlay, the search and whether the side
- * panel is open. Everything read back is checked: state from another version of the webview is ignored.
+ * panel is open, and the profiling panel's tab, sort and filter. Everything read back is checked: state from
+ * another version of the webview is ignored.
  */
 import type { View } from './graph/graphCanvas.js';
+import { readProfileState, type SavedProfile } from './profile/profileState.js';
 
 export interface GraphViewState {
   expanded: number[];
@@ -19,6 +21,8 @@ export interface SavedState {
   overlay: string | null;
   panel: boolean;
   query: string;
+  /** The profiling panel: open or not, its height (percent of the column), its tab, sort and filter. */
+  profile?: SavedProfile;
 }
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -52,5 +56,6 @@ export function readState(raw: unknown, fileName: string): SavedState | undefine
     overlay: typeof s.overlay === 'string' ? s.overlay : null,
     panel: s.panel !== false,
     query: typeof s.query === 'string' ? s.query : '',
+    profile: readProfileState(s.profile),
   };
 }

@@ -2,8 +2,10 @@
  * Serves the built webview to a browser the way VS Code does — the page from src/extension/webviewHtml.ts with
  * its Content-Security-Policy and a fresh nonce, dist/webview.js and media/webview.css — plus a stub of VS Code's
  * side: `acquireVsCodeApi()` whose postMessage answers `ready` with the host messages of a test case (built by the
- * real graphModel.ts), and whose getState/setState keep state in sessionStorage, so that a reload stands for the
- * tab being hidden and shown again. The stub records what the webview posts and any CSP violation.
+ * real graphModel.ts and, for a target, the real estimator), answers `selectTarget` with that target's estimate
+ * (or an `estimateError` for a target it has none for) and `requestWeightStats` with the weight's statistics, and
+ * whose getState/setState keep state in sessionStorage, so that a reload stands for the tab being hidden and shown
+ * again. The stub records what the webview posts and any CSP violation.
  *
  *   /view?case=NAME[&theme=light|dark|hc][&csp=0]
  */
@@ -13,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { webviewHtml } from '../../src/extension/webviewHtml.js';
-import { hostMessages } from './models.js';
+import { hostScript } from './models.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -32,6 +34,32 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
       '--vscode-panel-border': '#e5e5e5',
       '--vscode-font-family': 'system-ui, sans-serif',
       '--vscode-font-size': '13px',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-hoverBackground': '#0258a8',
+      '--vscode-button-secondaryBackground': '#e5e5e5',
+      '--vscode-button-secondaryForeground': '#3b3b3b',
+      '--vscode-button-border': '#0000001a',
+      '--vscode-badge-background': '#cccccc',
+      '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-panelTitle-activeForeground': '#3b3b3b',
+      '--vscode-panelTitle-activeBorder': '#005fb8',
+      '--vscode-panelTitle-inactiveForeground': '#3b3b3b',
+      '--vscode-settings-headerBorder': '#e5e5e5',
+      '--vscode-panel-background': '#f8f8f8',
+      '--vscode-settings-dropdownBackground': '#ffffff',
+      '--vscode-settings-dropdownBorder': '#cecece',
+      '--vscode-settings-dropdownForeground': '#3b3b3b',
+      '--vscode-list-activeSelectionBackground': '#e8e8e8',
+      '--vscode-list-activeSelectionForeground': '#000000',
+      '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-purple': '#652d90',
     },
   },
   dark: {
@@ -47,6 +75,24 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
       '--vscode-panel-border': '#2b2b2b',
       '--vscode-font-family': 'system-ui, sans-serif',
       '--vscode-font-size': '13px',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-secondaryBackground': '#313131',
+      '--vscode-button-secondaryForeground': '#cccccc',
+      '--vscode-badge-background': '#616161',
+      '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-panelTitle-activeForeground': '#cccccc',
+      '--vscode-panelTitle-activeBorder': '#0078d4',
+      '--vscode-panelTitle-inactiveForeground': '#9d9d9d',
+      '--vscode-list-activeSelectionBackground': '#04395e',
+      '--vscode-list-inactiveSelectionBackground': '#37373d',
+      '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
     },
   },
   hc: {
@@ -60,6 +106,21 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
       '--vscode-editorWidget-background': '#0c141f',
       '--vscode-font-family': 'system-ui, sans-serif',
       '--vscode-font-size': '13px',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-panelTitle-activeForeground': '#ffffff',
+      '--vscode-panelTitle-activeBorder': '#6fc3df',
+      '--vscode-panelTitle-inactiveForeground': '#ffffff',
+      '--vscode-list-focusOutline': '#f38518',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
     },
   },
 };
@@ -80,6 +141,20 @@ window.acquireVsCodeApi = () => ({
       setTimeout(() => {
         for (const m of window.__empHostMessages) window.postMessage(m, '*');
       }, delay);
+    } else if (message.type === 'selectTarget') {
+      const answer = window.__empEstimates[message.targetId];
+      setTimeout(() => {
+        window.postMessage({ type: 'progress', stage: 'Estimating', fraction: null }, '*');
+        if (answer) for (const m of answer) window.postMessage(m, '*');
+        else window.postMessage({ type: 'estimateError', targetId: message.targetId, message: 'the stub host has no estimate for this target' }, '*');
+        window.postMessage({ type: 'progress', stage: 'Estimating', fraction: 1, done: true }, '*');
+      }, 20);
+    } else if (message.type === 'requestWeightStats') {
+      const key = message.graph + ':' + message.tensor;
+      const stats = window.__empWeightStats[key] ?? null;
+      setTimeout(() => {
+        window.postMessage({ type: 'weightStats', graph: message.graph, tensor: message.tensor, stats, ...(stats ? {} : { error: 'no such weight' }) }, '*');
+      }, 20);
     }
   },
   getState() {
@@ -104,20 +179,24 @@ export async function startHarness(): Promise<Harness> {
   if (!existsSync(script)) throw new Error('dist/webview.js is missing: run `npm run build` first');
   const data = new Map<string, string>();
   const buildMs: Record<string, number> = {};
-  const dataScript = (name: string): string => {
+  const dataScript = async (name: string): Promise<string> => {
     let js = data.get(name);
     if (!js) {
       const t = performance.now();
-      const messages = hostMessages(name);
+      const script = await hostScript(name);
       buildMs[name] = performance.now() - t;
-      // A string literal parsed by JSON.parse: quick for big data, and no model string is ever code.
-      js = `window.__empHostMessages = JSON.parse(${JSON.stringify(JSON.stringify(messages))});\n`;
+      // String literals parsed by JSON.parse: quick for big data, and no model string is ever code.
+      const literal = (x: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(x))})`;
+      js =
+        `window.__empHostMessages = ${literal(script.messages)};\n` +
+        `window.__empEstimates = ${literal(script.estimates)};\n` +
+        `window.__empWeightStats = ${literal(script.weightStats)};\n`;
       data.set(name, js);
     }
     return js;
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -151,7 +230,7 @@ export async function startHarness(): Promise<Harness> {
       }
       if (url.pathname === '/stub.js') return send(200, 'text/javascript', STUB);
       if (url.pathname === '/data.js')
-        return send(200, 'text/javascript', dataScript(url.searchParams.get('case') ?? 'vww'));
+        return send(200, 'text/javascript', await dataScript(url.searchParams.get('case') ?? 'vww'));
       if (url.pathname === '/theme.css') {
         const t = THEMES[url.searchParams.get('name') ?? 'light'] ?? THEMES.light;
         const vars = Object.entries(t.vars)

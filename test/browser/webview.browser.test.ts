@@ -82,7 +82,9 @@ async function open(caseName: string, options: { theme?: string; csp?: boolean }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(harness.url(caseName, options));
+  // The stub host's data is built before the page asks for it (a 50,000-node case takes a while).
+  await hostMessages(caseName);
+  await page.goto(harness.url(caseName, options), { timeout: 120_000 });
   await page.waitForFunction(() => window.__emp?.stats().timings !== undefined, null, { timeout: 60_000 });
   await idle(page);
   return page;
@@ -147,7 +149,7 @@ describe('the model webview in headless Chromium', () => {
   });
 
   it('shows the VWW sample: its summary, and every node once expanded', async () => {
-    const graph = graphOf(hostMessages('vww')).graphs[0];
+    const graph = graphOf(await hostMessages('vww')).graphs[0];
     const ops = graph.nodes.filter((n) => n.kind === 'op').length;
     const io = graph.nodes.length - ops;
     const page = await open('vww');
@@ -200,7 +202,7 @@ describe('the model webview in headless Chromium', () => {
   });
 
   it('finds nodes by name, op type and tensor name, and steps through hits with the keyboard', async () => {
-    const graph = graphOf(hostMessages('bert2k')).graphs[0];
+    const graph = graphOf(await hostMessages('bert2k')).graphs[0];
     // Softmax nodes by op type and name, and the MatMuls that read a Softmax's output by tensor name.
     const softmaxes = graph.nodes.filter(
       (n) =>
@@ -246,7 +248,7 @@ describe('the model webview in headless Chromium', () => {
   });
 
   it('shows the shapes of a node clicked on the canvas', async () => {
-    const graph: GraphView = graphOf(hostMessages('vww')).graphs[0];
+    const graph: GraphView = graphOf(await hostMessages('vww')).graphs[0];
     const index = graph.nodes.findIndex((n) => n.opType === 'Conv');
     const conv = graph.nodes[index];
     const page = await open('vww');
@@ -266,7 +268,7 @@ describe('the model webview in headless Chromium', () => {
   });
 
   it('colours nodes by MACs, bytes and a host-sent category, with a legend', async () => {
-    const graph = graphOf(hostMessages('vww')).graphs[0];
+    const graph = graphOf(await hostMessages('vww')).graphs[0];
     const conv = graph.nodes.findIndex((n) => n.opType === 'Conv');
     const relu = graph.nodes.findIndex((n) => n.opType === 'Relu');
     const page = await open('vww');
@@ -339,7 +341,7 @@ describe('the model webview in headless Chromium', () => {
   }
 
   it('opens If and Loop bodies as graphs of their own, and goes back', async () => {
-    const model = graphOf(hostMessages('control'));
+    const model = graphOf(await hostMessages('control'));
     const main = model.graphs[0];
     const ifNode = main.nodes.findIndex((n) => n.opType === 'If');
     const loopNode = main.nodes.findIndex((n) => n.opType === 'Loop');
@@ -400,7 +402,7 @@ describe('the model webview in headless Chromium', () => {
   });
 
   it('is usable from the keyboard and labelled for screen readers', async () => {
-    const graph = graphOf(hostMessages('vww')).graphs[0];
+    const graph = graphOf(await hostMessages('vww')).graphs[0];
     const page = await open('vww');
     const canvas = page.locator('canvas.graph-canvas');
     assert.match((await canvas.getAttribute('aria-label')) ?? '', /59 of 59 nodes shown.*Arrow keys/);

@@ -355,6 +355,31 @@ export class GraphCanvas {
     }
   }
 
+  /**
+   * The whole scene drawn on a fresh canvas (for PNG export): labels included, at up to `maxScale` and within
+   * `maxPixels`, on the theme's background, the overlay's colours and no selection or search highlights.
+   */
+  renderImage(maxScale = 2, maxPixels = 32e6): HTMLCanvasElement | undefined {
+    const s = this.scene;
+    if (!s?.width || !s.height) return undefined;
+    const margin = 16;
+    const w = s.width + 2 * margin;
+    const h = s.height + 2 * margin;
+    const scale = Math.min(maxScale, Math.sqrt(maxPixels / (w * h)), 16384 / w, 16384 / h);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.ceil(w * scale));
+    canvas.height = Math.max(1, Math.ceil(h * scale));
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    ctx.fillStyle = this.palette.background;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(scale, 0, 0, scale, margin * scale, margin * scale);
+    const saved = this.labelCache;
+    this.labelCache = new Map();
+    this.paint(ctx, { x: -margin, y: -margin, scale }, canvas.width, canvas.height, { labels: true, cull: false });
+    this.labelCache = saved;
+    return canvas;
+  }
+
   /** The largest scale the whole-graph picture can be drawn at within its pixel budget. */
   private overviewScale(): number {
     const s = this.scene;
