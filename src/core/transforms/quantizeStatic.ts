@@ -140,6 +140,11 @@ export interface StaticQuantizeOptions {
   excludeOpTypes?: readonly string[];
   /** Raise the opset when needed (per-channel: 13). Default true. */
   upgradeOpset?: boolean;
+  /**
+   * Quantize a Conv/Gemm/MatMul output read only by a Relu or Clip at the activation's output alone (as integer
+   * runtimes fuse them). Default true.
+   */
+  fuseActivations?: boolean;
   onProgress?: (p: CalibrationProgress) => void;
   signal?: AbortSignal;
 }
@@ -191,6 +196,52 @@ export function planStaticQuantization(model: Model, options: StaticQuantizeOpti
   };
 }
 
+/** Operators whose output a following Relu / Clip can be folded into (integer kernels apply it on requantization). */
+const fusableProducers = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+/**
+ * Relu / Clip nodes (with a lower bound of 0) that are the only reader of a Conv/Gemm/MatMul output, by that
+ * output. Such an activation is folded into the quantization of the operator's output, as ONNX Runtime's own
+ * quantizer does: the output gets the activation's range ([0, max]), whose zero point is the lowest integer, so
+ * QuantizeLinear's saturation is the Relu (and the range's top, at most the Clip's, its upper bound), and the node
+ * goes. Integer runtimes fuse it so; the range is half as wide as [min, max]; and DQ -> Conv -> Relu -> Q, kept,
+ * makes ONNX Runtime 1.30's optimizer fail ("two nodes with same node name").
+ */
+function foldableActivations(
+  g: Model['graph'],
+  selected: ReadonlySet<Node>,
+  consts: ReadonlyMap<string, ConstantInfo>,
+  lowerBound: (c: ConstantInfo) => number | undefined,
+): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const readers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  for (const n of g.nodes) {
+    if (!selected.has(n) || !fusableProducers.has(n.opType) || n.outputs.length !== 1) continue;
+    const o = n.outputs[0];
+    const r = readers.get(o);
+    if (!o || outputs.has(o) || r?.length !== 1) continue;
+    const act = r[0];
+    if (!selected.has(act) || act.inputs[0] !== o || act.outputs.length !== 1 || outputs.has(act.outputs[0])) continue;
+    if (act.opType === 'Relu') out.set(o, act);
+    else if (act.opType === 'Clip') {
+      const minAttr = act.attributes.find((a) => a.name === 'min');
+      const min =
+        minAttr?.type === 'float'
+          ? minAttr.value
+          : act.inputs[1]
+            ? (() => {
+                const c = consts.get(act.inputs[1]);
+                return c ? lowerBound(c) : undefined;
+              })()
+            : undefined;
+      if (min === 0) out.set(o, act);
+    }
+  }
+  return out;
+}
+
 /** The weight input of an operator and its output-channel axis, for the static form. */
 function weightOf(node: Node, consts: Map<string, ConstantInfo>): { input: number; axis?: number } | undefined {
   const c = (i: number) => consts.get(node.inputs[i]);
@@ -230,7 +281,7 @@ export async function applyStaticQuantization(
   const g = m.graph;
   const selected = selectedNodes(m, options);
   const consts = graphConstants(g);
-  const names = new NameAllocator(m);
+  const names = new NameAllocator(m, 24);
   const report: TransformReport = {
     transform: 'quantize-static',
     changedNodes: [],
@@ -242,6 +293,18 @@ export async function applyStaticQuantization(
   const params = new Map<string, QuantParams>();
   const consumers = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  // The Clip bounds are scalars: read synchronously from raw or typed data.
+  const scalar = (c: ConstantInfo): number | undefined => {
+    const t = c.tensor;
+    if (t.dataType !== DataType.FLOAT || t.dims.some((d) => d !== 1)) return undefined;
+    if (t.data.kind === 'raw' && t.data.bytes.length >= 4) {
+      return new DataView(t.data.bytes.buffer, t.data.bytes.byteOffset, 4).getFloat32(0, true);
+    }
+    if (t.data.kind === 'float') return t.data.values[0];
+    return undefined;
+  };
+  const foldable = (options.fuseActivations ?? true) ? foldableActivations(g, selected, consts, scalar) : new Map();
+  const fused = new Set(foldable.keys());
   const missing = new Set<string>();
   const paramsOf = (name: string): QuantParams | undefined => {
     const r = ranges.get(name);
@@ -255,16 +318,30 @@ export async function applyStaticQuantization(
     if (!selected.has(node)) continue;
     for (const i of dataInputs(node.opType, node.inputs.length)) {
       const name = node.inputs[i];
-      if (!name || consts.has(name) || params.has(name)) continue;
+      if (!name || consts.has(name) || params.has(name) || fused.has(name)) continue;
       if ((node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm') && i === 2) continue;
       const p = paramsOf(name);
       if (p) params.set(name, p);
     }
     for (const o of node.outputs) {
-      if (!o || params.has(o) || !consumers.has(o)) continue;
+      if (!o || params.has(o) || !consumers.has(o) || fused.has(o)) continue;
       const shared = sameScaleOps.has(node.opType) ? params.get(node.inputs[0]) : undefined;
       const p = shared ?? paramsOf(o);
       if (p) params.set(o, p);
+    }
+  }
+
+  // Folded activations: the operator's output takes the activation's parameters when their zero point is the
+  // lowest integer (the range starts at 0); otherwise it is quantized on its own and the activation stays.
+  const dropped = new Set<Node>();
+  for (const [o, act] of foldable) {
+    const p = params.get(act.outputs[0]);
+    if (p && p.zeroPoint === actRange.qmin) {
+      params.set(o, p);
+      dropped.add(act);
+    } else {
+      const own = paramsOf(o);
+      if (own) params.set(o, own);
     }
   }
 
@@ -277,22 +354,29 @@ export async function applyStaticQuantization(
   let weightCount = 0;
   let biasFloat = 0;
   let pairs = 0;
+  // Scale and zero-point initializers are shared by every pair with the same values (same-scale operators, equal
+  // ranges); a uint8 zero point of 0 is left out (ONNX's default, and its type is then uint8).
+  const scaleNames = new Map<number, string>();
+  const zeroNames = new Map<number, string>();
   const qdq = (name: string, p: QuantParams, out: Node[]) => {
-    const s = names.fresh(name, '_scale');
-    const z = names.fresh(name, '_zp');
+    let s = scaleNames.get(p.scale);
+    if (!s) {
+      s = names.fresh(name, '_s');
+      inits.push(typedTensor(s, DataType.FLOAT, [], [p.scale]));
+      scaleNames.set(p.scale, s);
+    }
+    let z = zeroNames.get(p.zeroPoint);
+    if (!z && (p.zeroPoint !== 0 || actRange.dataType === DataType.INT8)) {
+      z = names.fresh(name, '_z');
+      const zp = actRange.dataType === DataType.INT8 ? Int8Array.of(p.zeroPoint) : Uint8Array.of(p.zeroPoint);
+      inits.push(typedTensor(z, actRange.dataType, [], zp));
+      zeroNames.set(p.zeroPoint, z);
+    }
     const q = names.fresh(name, '_q');
-    const dq = names.fresh(name, '_dq');
-    inits.push(typedTensor(s, DataType.FLOAT, [], [p.scale]));
-    inits.push(
-      typedTensor(
-        z,
-        actRange.dataType,
-        [],
-        actRange.dataType === DataType.INT8 ? Int8Array.of(p.zeroPoint) : Uint8Array.of(p.zeroPoint),
-      ),
-    );
-    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, s, z], [q]));
-    out.push(makeNode('DequantizeLinear', names.fresh(name, '_DQ'), [q, s, z], [dq]));
+    const dq = names.fresh(name, '_d');
+    const io = z ? [s, z] : [s];
+    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, ...io], [q]));
+    out.push(makeNode('DequantizeLinear', names.fresh(name, '_D'), [q, ...io], [dq]));
     rename.set(name, dq);
     pairs++;
   };
@@ -321,6 +405,13 @@ export async function applyStaticQuantization(
 
   for (let idx = 0; idx < g.nodes.length; idx++) {
     const node = g.nodes[idx];
+    if (dropped.has(node)) {
+      // Readers of the activation read the dequantized operator output, which already holds its values.
+      rename.set(node.outputs[0], rename.get(node.inputs[0]) ?? node.inputs[0]);
+      for (const i of node.inputs.slice(1)) if (i) replaced.add(i);
+      report.changedNodes.push(nodeLabel(node, idx));
+      continue;
+    }
     const inputs = node.inputs.map((i) => rename.get(i) ?? i);
     const before: Node[] = [];
     let changed = false;
@@ -451,6 +542,10 @@ export async function applyStaticQuantization(
   report.notes.push(
     `inserted ${pairs} QuantizeLinear/DequantizeLinear pair${pairs === 1 ? '' : 's'} on activations (${actType}, asymmetric, per tensor) and quantized ${weightCount} weight${weightCount === 1 ? '' : 's'} to ${weightType}${plan.perChannel ? ' per channel' : ' per tensor'}${reduceRange ? ' (7-bit range)' : ''}; ${report.changedNodes.length} node${report.changedNodes.length === 1 ? '' : 's'} quantized`,
   );
+  if (dropped.size)
+    report.notes.push(
+      `${dropped.size} Relu/Clip node${dropped.size === 1 ? '' : 's'} folded into the quantization of the Conv/Gemm/MatMul before (range from 0, as integer kernels fuse them)`,
+    );
   if (biasFloat)
     report.notes.push(
       `${biasFloat} bias${biasFloat === 1 ? '' : 'es'} left in float (input not quantized, or a shape int32 biases cannot take)`,
