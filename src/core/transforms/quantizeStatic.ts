@@ -168,6 +168,53 @@ function selectedNodes(model: Model, options: StaticQuantizeOptions): Set<Node> 
   );
 }
 
+/**
+ * The nodes most sensitive to quantization, by name: the first weighted operator (Conv/Gemm/MatMul) reading each
+ * graph input, and the last one before each graph output (with the nodes between it and the output), where
+ * errors are not averaged out by later layers. Unnamed nodes are left out (exclusion goes by name).
+ */
+export function sensitiveNodes(model: Model): string[] {
+  const g = model.graph;
+  const weighted = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const readers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const out = new Set<Node>();
+  const inits = new Set(g.initializers.map((t) => t.name));
+  // Forward from each input, breadth first, to the first weighted nodes.
+  for (const v of g.inputs) {
+    if (inits.has(v.name)) continue;
+    const seen = new Set<string>([v.name]);
+    let frontier = [v.name];
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const t of frontier) {
+        for (const r of readers.get(t) ?? []) {
+          if (weighted.has(r.opType)) out.add(r);
+          else for (const o of r.outputs) if (o && !seen.has(o) && seen.add(o)) next.push(o);
+        }
+      }
+      frontier = next;
+    }
+  }
+  // Backward from each output to the last weighted nodes, keeping the nodes on the way.
+  for (const o of g.outputs) {
+    const seen = new Set<string>();
+    const stack = [o.name];
+    while (stack.length) {
+      const t = stack.pop() as string;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const n = producer.get(t);
+      if (!n) continue;
+      out.add(n);
+      if (!weighted.has(n.opType)) for (const i of n.inputs) if (i) stack.push(i);
+    }
+  }
+  return [...out].map((n) => n.name).filter(Boolean);
+}
+
 /** Opset preparation and the list of tensors calibration must measure. Pure. */
 export function planStaticQuantization(model: Model, options: StaticQuantizeOptions = {}): StaticPlan {
   refuseQuantized(model, 'static quantization');

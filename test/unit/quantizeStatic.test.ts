@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type * as ort from 'onnxruntime-node';
+import { GraphBuilder, Rng } from '../../src/core/onnx/builder.js';
+import { DataType } from '../../src/core/onnx/dtype.js';
+import type { Model } from '../../src/core/onnx/ir.js';
+import { readTensorValues } from '../../src/core/onnx/tensor.js';
+import { quantizeStatic, sensitiveNodes } from '../../src/core/transforms/quantizeStatic.js';
+import { cosine, randomTensor, runModel } from '../helpers/ort.js';
+
+const F = DataType.FLOAT;
+
+/** input -> Conv -> Relu -> Conv -> Clip(0, 6) -> Reshape -> Gemm -> Softmax, seeded weights. */
+function convNet(): Model {
+  const rng = new Rng(7);
+  const b = new GraphBuilder({ opset: 13 });
+  const x = b.input('x', F, [1, 3, 8, 8]);
+  const w1 = b.initializer('w1', F, [8, 3, 3, 3], rng.uniformArray(8 * 27, -0.5, 0.5));
+  const b1 = b.initializer('b1', F, [8], rng.uniformArray(8, -0.1, 0.1));
+  const c1 = b.node('Conv', [x, w1, b1], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv1' });
+  const r1 = b.node('Relu', [c1], {}, { name: 'relu1' });
+  const w2 = b.initializer('w2', F, [8, 8, 3, 3], rng.uniformArray(8 * 72, -0.3, 0.3));
+  const c2 = b.node('Conv', [r1, w2], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, { name: 'conv2' });
+  const lo = b.initializer('lo', F, [], [0]);
+  const hi = b.initializer('hi', F, [], [6]);
+  const r2 = b.node('Clip', [c2, lo, hi], {}, { name: 'clip2' });
+  const shape = b.initializer('shape', DataType.INT64, [2], [1, 128]);
+  const flat = b.node('Reshape', [r2, shape], {}, { name: 'flat' });
+  const wf = b.initializer('wf', F, [128, 5], rng.uniformArray(640, -0.2, 0.2));
+  const logits = b.node('Gemm', [flat, wf], {}, { name: 'fc' });
+  const y = b.node('Softmax', [logits], { axis: 1 }, { name: 'softmax' });
+  b.output(y, F, [1, 5]);
+  return b.build();
+}
+
+const samples = (n: number, seed: number): Record<string, ort.Tensor>[] =>
+  Array.from({ length: n }, (_, i) => ({ x: randomTensor([1, 3, 8, 8], seed + i) }));
+
+async function worstCosine(a: Model, b: Model, feeds: Record<string, ort.Tensor>[]): Promise<number> {
+  let worst = 1;
+  for (const f of feeds) {
+    const ra = await runModel(a, f);
+    const rb = await runModel(b, f);
+    for (const k of Object.keys(ra)) {
+      worst = Math.min(worst, cosine(ra[k].data as Float32Array, rb[k].data as Float32Array));
+    }
+  }
+  return worst;
+}
+
+const ops = (m: Model, op: string) => m.graph.nodes.filter((n) => n.opType === op);
+
+test('a Relu or Clip(0, 6) after a Conv is folded into the Conv output quantization (zero point 0)', async () => {
+  const model = convNet();
+  const calibration = { feeds: samples(8, 100) };
+  const folded = await quantizeStatic(model, { calibration });
+  assert.equal(ops(folded.model, 'Relu').length, 0, 'the Relu is gone');
+  assert.equal(ops(folded.model, 'Clip').length, 0, 'the Clip is gone');
+  assert.ok(
+    folded.report.notes.some((n) => /2 Relu\/Clip nodes folded/.test(n)),
+    `the report says so: ${folded.report.notes.join(' | ')}`,
+  );
+  // The Conv output feeds a QuantizeLinear whose zero point is 0 (uint8 default, left out) or an explicit 0.
+  for (const conv of ['conv1', 'conv2']) {
+    const out = folded.model.graph.nodes.find((n) => n.name === conv)?.outputs[0];
+    const q = folded.model.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === out);
+    assert.ok(q, `${conv}'s output is quantized`);
+    const zp = q.inputs[2] ? folded.model.graph.initializers.find((t) => t.name === q.inputs[2]) : undefined;
+    assert.ok(!zp || (await readTensorValues(zp))[0] === 0, `${conv}: zero point 0`);
+  }
+  const kept = await quantizeStatic(model, { calibration, fuseActivations: false });
+  assert.equal(ops(kept.model, 'Relu').length, 1, 'without folding the Relu stays');
+  assert.ok(
+    ops(kept.model, 'QuantizeLinear').length > ops(folded.model, 'QuantizeLinear').length,
+    'and the Conv outputs get pairs of their own',
+  );
+  const held = samples(4, 900);
+  const c = await worstCosine(model, folded.model, held);
+  assert.ok(c >= 0.99, `folded model cosine ${c} on held-out inputs`);
+});
+
+test('pairs with equal parameters share their scale initializer (the Reshape keeps its input scale)', async () => {
+  const model = convNet();
+  const q = await quantizeStatic(model, { calibration: { feeds: samples(4, 200) } });
+  const qs = ops(q.model, 'QuantizeLinear');
+  const scales = new Set(qs.map((n) => n.inputs[1]));
+  assert.ok(scales.size < qs.length, `${qs.length} QuantizeLinear nodes, ${scales.size} scale initializers`);
+  const flat = q.model.graph.nodes.find((n) => n.name === 'flat');
+  const after = qs.find((n) => n.inputs[0] === flat?.outputs[0]);
+  const before = q.model.graph.nodes.find((n) => n.opType === 'DequantizeLinear' && n.outputs[0] === flat?.inputs[0]);
+  assert.ok(after && before, 'the Reshape is between a DequantizeLinear and a QuantizeLinear');
+  assert.equal(after.inputs[1], before.inputs[1], 'same scale initializer on both sides of the Reshape');
+});
+
+test('sensitiveNodes: the first weighted layer and everything from the last one to the output', () => {
+  const names = sensitiveNodes(convNet()).sort();
+  assert.deepEqual(names, ['conv1', 'fc', 'softmax']);
+});
