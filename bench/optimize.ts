@@ -83,6 +83,55 @@ const SKIP_FOLDERS: Record<string, string> = {
   'weightless-classics': 'weights are produced by ConstantOfShape at run time (no stored weights to shrink)',
 };
 
+/** Where the bytes of a model go (initializer payload plus name, approximately; the rest is graph structure). */
+interface SizeBreakdown {
+  total: number;
+  /** int8/uint8 tensors of more than one element (quantized weights). */
+  intWeights: number;
+  /** Scales and zero points of QuantizeLinear/DequantizeLinear. */
+  quantParams: number;
+  /** int32 tensors behind DequantizeLinear (biases). */
+  intBiases: number;
+  /** Float tensors (weights and biases kept in float). */
+  floatTensors: number;
+  /** Other initializers (shapes, indices). */
+  other: number;
+  /** Nodes, names, value_info, metadata: everything but initializer data. */
+  graph: number;
+}
+
+function sizeBreakdown(model: Model): SizeBreakdown {
+  const total = encodeModel(model).length;
+  const qParams = new Set<string>();
+  const dqData = new Set<string>();
+  for (const n of model.graph.nodes) {
+    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')
+      for (const i of n.inputs.slice(1)) qParams.add(i);
+    if (n.opType === 'DequantizeLinear') dqData.add(n.inputs[0]);
+  }
+  const b: SizeBreakdown = { total, intWeights: 0, quantParams: 0, intBiases: 0, floatTensors: 0, other: 0, graph: 0 };
+  let inits = 0;
+  for (const t of model.graph.initializers) {
+    const count = t.dims.reduce((a, d) => a * d, 1);
+    const width = [1, 6, 12].includes(t.dataType)
+      ? 4
+      : [7, 11, 13].includes(t.dataType)
+        ? 8
+        : t.dataType === 10
+          ? 2
+          : 1;
+    const bytes = count * width + t.name.length + 8;
+    inits += bytes;
+    if (qParams.has(t.name)) b.quantParams += bytes;
+    else if ((t.dataType === 3 || t.dataType === 2) && count > 1) b.intWeights += bytes;
+    else if (t.dataType === 6 && dqData.has(t.name)) b.intBiases += bytes;
+    else if (t.dataType === 1 || t.dataType === 10) b.floatTensors += bytes;
+    else b.other += bytes;
+  }
+  b.graph = Math.max(0, total - inits);
+  return b;
+}
+
 interface Row {
   model: string;
   mode: 'dynamic' | 'static' | 'fp16';
@@ -96,6 +145,7 @@ interface Row {
   latencyMs: { before: number; after: number } | null;
   calibration?: string;
   error?: string;
+  breakdown?: { original: SizeBreakdown; transformed: SizeBreakdown };
   cosineTarget: number;
   sizeTarget: number;
 }
@@ -275,6 +325,8 @@ async function benchModel(
       const bytes = encodeModel(result.model).length;
       row.sizeBytes = bytes;
       row.sizeRatio = bytes / loaded.fileBytes;
+      if (m.mode !== 'fp16')
+        row.breakdown = { original: sizeBreakdown(loaded.model), transformed: sizeBreakdown(result.model) };
       const v: ValidationReport = await validateTransform(
         original,
         { model: result.model, fileBytes: bytes },
@@ -384,6 +436,16 @@ function printTable(rows: Row[]): void {
   for (const r of rows) if (r.error) console.log(`${r.model} ${r.mode}: ${r.error}`);
   const calibrations = new Map<string, string>();
   for (const r of rows) if (r.calibration) calibrations.set(r.model, r.calibration);
+  const kb = (x: number) => `${(x / 1024).toFixed(1)}`;
+  console.log('INT8 static size over 0.27x, where the bytes go (KB; initializer payload + name, approximately):');
+  for (const r of rows) {
+    if (r.mode !== 'static' || !r.breakdown || r.sizeRatio <= r.sizeTarget) continue;
+    const { original: o, transformed: t } = r.breakdown;
+    console.log(
+      `  ${r.model}: original ${kb(o.total)} = float ${kb(o.floatTensors)} + other ${kb(o.other)} + graph ${kb(o.graph)} (${((o.graph / o.total) * 100).toFixed(0)}%); int8 ${kb(t.total)} = int8 weights ${kb(t.intWeights)} + scales/zero points ${kb(t.quantParams)} + int32 biases ${kb(t.intBiases)} + float ${kb(t.floatTensors)} + other ${kb(t.other)} + graph ${kb(t.graph)}`,
+    );
+  }
+  console.log('');
   console.log('static INT8 calibration (and validation) data per model:');
   for (const [m, c] of calibrations) console.log(`  ${m}: ${c}`);
   console.log('');
