@@ -96,3 +96,29 @@ test('sensitiveNodes: the first weighted layer and everything from the last one 
   const names = sensitiveNodes(convNet()).sort();
   assert.deepEqual(names, ['conv1', 'fc', 'softmax']);
 });
+
+test('a dead channel (weights ~1e-30) gets a larger weight scale so that its bias still fits int32', async () => {
+  const rng = new Rng(11);
+  const b = new GraphBuilder({ opset: 13 });
+  const x = b.input('x', F, [1, 2, 6, 6]);
+  const w = rng.uniformArray(4 * 2 * 9, -0.5, 0.5);
+  for (let k = 18; k < 36; k++) w[k] = 1e-30 * (k % 3); // output channel 1 is dead
+  const wt = b.initializer('w', F, [4, 2, 3, 3], w);
+  const bias = b.initializer('bias', F, [4], [0.1, 0.25, -0.2, 0.05]);
+  const y = b.node('Conv', [x, wt, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  b.output(y, F, [1, 4, 6, 6]);
+  const model = b.build();
+  const q = await quantizeStatic(model, { calibration: { feeds: samplesFor(x, 4, 300) } });
+  const biasInit = q.model.graph.initializers.find((t) => t.name === 'bias');
+  assert.equal(biasInit?.dataType, DataType.INT32, 'the bias is int32, not left in float');
+  assert.ok(
+    q.report.notes.some((n) => /near-zero channels got larger scales/.test(n)),
+    `the report says so: ${q.report.notes.join(' | ')}`,
+  );
+  const c = await worstCosine(model, q.model, samplesFor(x, 2, 950));
+  assert.ok(c >= 0.99, `cosine ${c}`);
+});
+
+function samplesFor(name: string, n: number, seed: number): Record<string, ort.Tensor>[] {
+  return Array.from({ length: n }, (_, i) => ({ [name]: randomTensor([1, 2, 6, 6], seed + i) }));
+}

@@ -41,6 +41,7 @@ import {
   makeNode,
   NameAllocator,
   prepareOpset,
+  type QuantizedTensor,
   type QuantParams,
   type QuantType,
   quantizeValue,
@@ -48,6 +49,7 @@ import {
   refuseQuantized,
   roundHalfEven,
   typedTensor,
+  weightIntRange,
 } from './quantize.js';
 import type { TransformReport, TransformResult } from './types.js';
 
@@ -400,6 +402,7 @@ export async function applyStaticQuantization(
   const constDq = new Map<string, string>();
   let weightCount = 0;
   let biasFloat = 0;
+  let raisedScales = 0;
   let pairs = 0;
   // Scale and zero-point initializers are shared by every pair with the same values (same-scale operators, equal
   // ranges); a uint8 zero point of 0 is left out (ONNX's default, and its type is then uint8).
@@ -472,7 +475,12 @@ export async function applyStaticQuantization(
           const axis = plan.perChannel ? w.axis : undefined;
           const key = `${c.tensor.name}\u0000${axis ?? ''}`;
           const values = (await readTensorValues(c.tensor, source)) as Float32Array;
-          const q = quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          let q = quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          const b = biasOf(node);
+          const xs = params.get(node.inputs[0])?.scale;
+          if (b && xs && !constDq.has(key)) {
+            q = fitBias(values, c.tensor.dims, q, (await readTensorValues(b.tensor, source)) as Float32Array, xs);
+          }
           let out = constDq.get(key);
           if (!out) {
             out = dequantize(
@@ -551,6 +559,48 @@ export async function applyStaticQuantization(
     }
   }
 
+  /** The float bias constant of a Conv / ConvTranspose / Gemm. */
+  function biasOf(node: Node): ConstantInfo | undefined {
+    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && node.opType !== 'Gemm') return undefined;
+    const c = node.inputs[2] ? consts.get(node.inputs[2]) : undefined;
+    return c?.tensor.dataType === DataType.FLOAT ? c : undefined;
+  }
+
+  /**
+   * Raises the weight scale of channels whose int32 bias would overflow (bias / (input scale × weight scale) beyond
+   * 2^31 - 1): dead channels, whose weights are ~1e-30 after BatchNorm folding, get weight scales of ~1e-34. The
+   * raised scale rounds such weights to 0, which they nearly are, and keeps the bias an integer (as ONNX Runtime's
+   * quantizer does).
+   */
+  function fitBias(
+    values: Float32Array,
+    dims: readonly number[],
+    q: QuantizedTensor,
+    bias: Float32Array,
+    inputScale: number,
+  ): QuantizedTensor {
+    const per = q.scales.length;
+    const limit = (2 ** 31 - 1) * 0.5;
+    const floors = new Float64Array(per);
+    for (let k = 0; k < bias.length; k++) {
+      const c = per === 1 ? 0 : k % per;
+      floors[c] = Math.max(floors[c], Math.abs(bias[k]) / (inputScale * limit));
+    }
+    if (!q.scales.some((sc, c) => sc < floors[c])) return q;
+    const range = weightIntRange(weightType, reduceRange);
+    const scales = Float32Array.from(q.scales, (sc, c) => (sc < floors[c] ? Math.fround(floors[c] * 1.0001) : sc));
+    const inner = q.axis === undefined ? values.length : dims.slice(q.axis + 1).reduce((a, d) => a * d, 1);
+    const out = q.values.slice();
+    for (let i = 0; i < values.length; i++) {
+      const c = q.axis === undefined ? 0 : Math.floor(i / inner) % per;
+      if (scales[c] !== q.scales[c]) {
+        out[i] = quantizeValue(values[i], { scale: scales[c], zeroPoint: q.zeroPoints[c] }, range);
+      }
+    }
+    raisedScales++;
+    return { ...q, values: out, scales };
+  }
+
   async function quantizeBias(
     bc: ConstantInfo,
     xp: QuantParams,
@@ -592,6 +642,10 @@ export async function applyStaticQuantization(
   if (dropped.size)
     report.notes.push(
       `${dropped.size} Relu/Clip node${dropped.size === 1 ? '' : 's'} folded into the quantization of the Conv/Gemm/MatMul before (range from 0, as integer kernels fuse them)`,
+    );
+  if (raisedScales)
+    report.notes.push(
+      `${raisedScales} weight${raisedScales === 1 ? '' : 's'} with near-zero channels got larger scales there so that their biases fit int32`,
     );
   if (biasFloat)
     report.notes.push(
