@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { GraphBuilder, Rng } from '../../src/core/onnx/builder.js';
 import { DataType } from '../../src/core/onnx/dtype.js';
 import type { Model } from '../../src/core/onnx/ir.js';
@@ -122,3 +122,45 @@ test('a dead channel (weights ~1e-30) gets a larger weight scale so that its bia
 function samplesFor(name: string, n: number, seed: number): Record<string, ort.Tensor>[] {
   return Array.from({ length: n }, (_, i) => ({ [name]: randomTensor([1, 2, 6, 6], seed + i) }));
 }
+
+test('bias correction takes the mean shift of weight rounding off the bias', async () => {
+  // Every channel: one weight of 1, the other 26 of 0.0123, which int8 (scale 1/127) rounds up to 2/127 = 0.01575:
+  // a bias of +0.00345 per weight, times positive inputs (mean 0.5), that averaging does not remove.
+  const b = new GraphBuilder({ opset: 13 });
+  const x = b.input('x', F, [1, 3, 6, 6]);
+  const w = new Float32Array(4 * 27).fill(0.0123);
+  for (let o = 0; o < 4; o++) w[o * 27] = 1;
+  const wt = b.initializer('w', F, [4, 3, 3, 3], w);
+  const bias = b.initializer('bias', F, [4], [0.1, -0.1, 0.2, 0]);
+  const y = b.node('Conv', [x, wt, bias], { kernel_shape: [3, 3] }, { name: 'conv' });
+  b.output(y, F, [1, 4, 4, 4]);
+  const model = b.build();
+  const positive = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      x: new ort.Tensor('float32', new Rng(seed + i).uniformArray(3 * 36, 0, 1), [1, 3, 6, 6]),
+    }));
+  const calibration = { feeds: positive(8, 40) };
+  const meanError = async (m: Model) => {
+    let sum = 0;
+    let n = 0;
+    for (const f of positive(4, 700)) {
+      const ref = Object.values(await runModel(model, f))[0].data as Float32Array;
+      const got = Object.values(await runModel(m, f))[0].data as Float32Array;
+      for (let i = 0; i < got.length; i++) {
+        sum += got[i] - ref[i];
+        n++;
+      }
+    }
+    return Math.abs(sum / n);
+  };
+  const withCorrection = await quantizeStatic(model, { calibration });
+  const without = await quantizeStatic(model, { calibration, biasCorrection: false });
+  assert.ok(
+    withCorrection.report.notes.some((n) => /bias correction on 1 layer/.test(n)),
+    `reported: ${withCorrection.report.notes.join(' | ')}`,
+  );
+  const e1 = await meanError(withCorrection.model);
+  const e0 = await meanError(without.model);
+  assert.ok(e0 > 0.02, `without correction the outputs are shifted by ${e0}`);
+  assert.ok(e1 < e0 / 4, `with correction the mean error ${e1} is well below ${e0}`);
+});

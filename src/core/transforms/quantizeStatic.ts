@@ -147,6 +147,12 @@ export interface StaticQuantizeOptions {
    * runtimes fuse them). Default true.
    */
   fuseActivations?: boolean;
+  /**
+   * Bias correction: subtract from each Conv/Gemm bias the mean shift that weight rounding causes, (Wq - W) · E[x],
+   * with E[x] the per-channel input means measured during calibration (Nagel et al., "Data-Free Quantization",
+   * 2019). Default true.
+   */
+  biasCorrection?: boolean;
   onProgress?: (p: CalibrationProgress) => void;
   signal?: AbortSignal;
 }
@@ -215,6 +221,18 @@ export function sensitiveNodes(model: Model): string[] {
     }
   }
   return [...out].map((n) => n.name).filter(Boolean);
+}
+
+/** The inputs of the planned Conv and Gemm nodes whose per-channel means bias correction needs. */
+export function biasCorrectionInputs(plan: StaticPlan): string[] {
+  const wanted = new Set(plan.tensors);
+  return [
+    ...new Set(
+      plan.model.graph.nodes
+        .filter((n) => (n.opType === 'Conv' || n.opType === 'Gemm') && n.inputs[2] && wanted.has(n.inputs[0]))
+        .map((n) => n.inputs[0]),
+    ),
+  ];
 }
 
 /** Opset preparation and the list of tensors calibration must measure. Pure. */
@@ -321,6 +339,8 @@ export async function applyStaticQuantization(
   ranges: ReadonlyMap<string, TensorRange>,
   options: StaticQuantizeOptions = {},
   source?: ExternalDataSource,
+  /** Per-channel input means from calibration (`biasCorrectionInputs`), for bias correction. */
+  channelMeans?: ReadonlyMap<string, Float64Array>,
 ): Promise<TransformResult> {
   const weightType = options.weightType ?? 'int8';
   const actType = options.activationType ?? 'uint8';
@@ -403,6 +423,7 @@ export async function applyStaticQuantization(
   let weightCount = 0;
   let biasFloat = 0;
   let raisedScales = 0;
+  let corrected = 0;
   let pairs = 0;
   // Scale and zero-point initializers are shared by every pair with the same values (same-scale operators, equal
   // ranges); a uint8 zero point of 0 is left out (ONNX's default, and its type is then uint8).
@@ -469,6 +490,7 @@ export async function applyStaticQuantization(
       const w = weightOf(node, consts);
       let weightScales: Float32Array | undefined;
       let weightAxis: number | undefined;
+      let lastWeight: { values: Float32Array; q: QuantizedTensor; dims: readonly number[] } | undefined;
       if (w) {
         const c = consts.get(node.inputs[w.input]) as ConstantInfo;
         if (c.tensor.dataType === DataType.FLOAT) {
@@ -481,6 +503,7 @@ export async function applyStaticQuantization(
           if (b && xs && !constDq.has(key)) {
             q = fitBias(values, c.tensor.dims, q, (await readTensorValues(b.tensor, source)) as Float32Array, xs);
           }
+          lastWeight = { values, q, dims: c.tensor.dims };
           let out = constDq.get(key);
           if (!out) {
             out = dequantize(
@@ -508,7 +531,13 @@ export async function applyStaticQuantization(
       const bc = biasInput > 0 ? consts.get(node.inputs[biasInput]) : undefined;
       const xp = params.get(node.inputs[0]);
       if (bc && bc.tensor.dataType === DataType.FLOAT) {
-        const done = weightScales && xp ? await quantizeBias(bc, xp, weightScales, weightAxis, node) : undefined;
+        const correction =
+          (options.biasCorrection ?? true) && w && weightScales && lastWeight
+            ? biasShift(node, lastWeight, channelMeans?.get(node.inputs[0]))
+            : undefined;
+        if (correction) corrected++;
+        const done =
+          weightScales && xp ? await quantizeBias(bc, xp, weightScales, weightAxis, node, correction) : undefined;
         if (done) {
           inputs[biasInput] = dequantize(
             bc.tensor.name,
@@ -601,14 +630,70 @@ export async function applyStaticQuantization(
     return { ...q, values: out, scales };
   }
 
+  /**
+   * (Wq - W) · E[x] per output channel of a Conv (any group count) or Gemm: the mean error weight rounding adds to
+   * the output. Undefined when the means are missing or the layout is not one handled here.
+   */
+  function biasShift(
+    node: Node,
+    weight: { values: Float32Array; q: QuantizedTensor; dims: readonly number[] },
+    means: Float64Array | undefined,
+  ): Float64Array | undefined {
+    if (!means) return undefined;
+    const { values, q, dims } = weight;
+    const per = q.scales.length;
+    const deq = (i: number, c: number) => (q.values[i] - q.zeroPoints[c]) * q.scales[c];
+    if (node.opType === 'Conv' && dims.length >= 3) {
+      const [m, cPerGroup] = dims;
+      const k = dims.slice(2).reduce((a, d) => a * d, 1);
+      const group = intAttr(node, 'group', 1);
+      if (means.length !== cPerGroup * group || m % group !== 0 || (q.axis !== undefined && q.axis !== 0))
+        return undefined;
+      const shift = new Float64Array(m);
+      const mPerGroup = m / group;
+      for (let o = 0; o < m; o++) {
+        const c = per === 1 ? 0 : o;
+        const g0 = Math.floor(o / mPerGroup) * cPerGroup;
+        let sum = 0;
+        for (let j = 0; j < cPerGroup; j++) {
+          const base = (o * cPerGroup + j) * k;
+          let err = 0;
+          for (let t = 0; t < k; t++) err += deq(base + t, c) - values[base + t];
+          sum += err * means[g0 + j];
+        }
+        shift[o] = sum;
+      }
+      return shift;
+    }
+    if (node.opType === 'Gemm' && dims.length === 2 && !intAttr(node, 'transA', 0)) {
+      const transB = intAttr(node, 'transB', 0) === 1;
+      const [kDim, n] = transB ? [dims[1], dims[0]] : dims;
+      if (means.length !== kDim) return undefined;
+      const shift = new Float64Array(n);
+      for (let o = 0; o < n; o++) {
+        let sum = 0;
+        for (let t = 0; t < kDim; t++) {
+          const i = transB ? o * kDim + t : t * n + o;
+          const c = per === 1 ? 0 : q.axis === 0 ? Math.floor(i / dims[1]) : i % dims[1];
+          sum += (deq(i, c) - values[i]) * means[t];
+        }
+        shift[o] = sum;
+      }
+      return shift;
+    }
+    return undefined;
+  }
+
   async function quantizeBias(
     bc: ConstantInfo,
     xp: QuantParams,
     ws: Float32Array,
     wAxis: number | undefined,
     node: Node,
+    correction?: Float64Array,
   ): Promise<{ values: Int32Array; scales: Float32Array; axis?: number } | undefined> {
-    const b = (await readTensorValues(bc.tensor, source)) as Float32Array;
+    const raw = (await readTensorValues(bc.tensor, source)) as Float32Array;
+    const b = correction && correction.length === raw.length ? raw.map((v, k) => v - correction[k]) : raw;
     const dims = bc.tensor.dims;
     let axis: number | undefined;
     let channelOf: (k: number) => number = () => 0;
@@ -642,6 +727,10 @@ export async function applyStaticQuantization(
   if (dropped.size)
     report.notes.push(
       `${dropped.size} Relu/Clip node${dropped.size === 1 ? '' : 's'} folded into the quantization of the Conv/Gemm/MatMul before (range from 0, as integer kernels fuse them)`,
+    );
+  if (corrected)
+    report.notes.push(
+      `bias correction on ${corrected} layer${corrected === 1 ? '' : 's'}: the mean output shift of weight rounding, measured on the calibration inputs, is taken off the bias`,
     );
   if (raisedScales)
     report.notes.push(
@@ -693,8 +782,9 @@ export async function quantizeStatic(
         ? { total: options.calibration.total }
         : {}),
     ...(source ? { externalData: source } : {}),
+    ...((options.biasCorrection ?? true) ? { channelMeans: biasCorrectionInputs(plan) } : {}),
   });
-  const out = await applyStaticQuantization(plan, result.ranges, options, source);
+  const out = await applyStaticQuantization(plan, result.ranges, options, source, result.channelMeans);
   const method =
     result.method === 'percentile'
       ? `percentile (${options.percentile ?? 99.999} %)`
