@@ -347,14 +347,15 @@ async function benchModel(
   return rows;
 }
 
-/** Static INT8 settings compared by `--sweep` (the first is the default). */
+/** Static INT8 settings compared by `--sweep` (the first is the default: min/max, Relu/Clip folded, bias correction). */
 const SWEEP: { label: string; options: (model: Model) => StaticQuantizeOptions; samples?: number }[] = [
-  { label: 'minmax', options: () => ({}) },
-  { label: 'pct 99.99', options: () => ({ method: 'percentile', percentile: 99.99 }) },
-  { label: 'pct 99.999', options: () => ({ method: 'percentile', percentile: 99.999 }) },
-  { label: 'entropy', options: () => ({ method: 'entropy' }) },
-  { label: 'minmax x64', options: () => ({}), samples: 64 },
+  { label: 'default', options: () => ({}) },
+  { label: 'no bias corr', options: () => ({ biasCorrection: false }) },
   { label: 'no fold', options: () => ({ fuseActivations: false }) },
+  { label: 'neither', options: () => ({ biasCorrection: false, fuseActivations: false }) },
+  { label: 'pct 99.99', options: () => ({ method: 'percentile', percentile: 99.99 }) },
+  { label: 'entropy', options: () => ({ method: 'entropy' }) },
+  { label: 'x64 samples', options: () => ({}), samples: 64 },
   { label: 'ends float', options: (m) => ({ excludeNodes: sensitiveNodes(m) }) },
   { label: 'per-tensor', options: () => ({ perChannel: false }) },
   { label: 'act int8', options: () => ({ activationType: 'int8' }) },

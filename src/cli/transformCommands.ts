@@ -76,6 +76,10 @@ export const quantizeUsage = `Usage: edge-profile quantize MODEL --mode dynamic|
                        (uint8 / int8 image inputs take the pixels as they are, int8 shifted by -128)
   --method M           static: minmax (default), percentile or entropy
   --calibration-samples N  static: samples to use (default: all, or 8 generated)
+  --no-fold            static: keep a Relu/Clip after Conv/Gemm/MatMul as its own quantized node (default: folded
+                       into the operator's output range, as integer runtimes fuse it)
+  --no-bias-correction static: keep the biases as they are (default: the mean output shift of weight rounding,
+                       measured on the calibration inputs, is taken off each Conv/Gemm bias)
   --keep-io            fp16: keep float32 inputs and outputs (Cast inserted) — the default
   --no-keep-io         fp16: make inputs and outputs float16 too
   --block OP           fp16: also keep this operator type in float32 (besides the default list); repeatable
@@ -443,6 +447,8 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
         std: { type: 'string' },
         method: { type: 'string' },
         'calibration-samples': { type: 'string' },
+        'no-fold': { type: 'boolean' },
+        'no-bias-correction': { type: 'boolean' },
         'keep-io': { type: 'boolean' },
         'no-keep-io': { type: 'boolean' },
         block: { type: 'string', multiple: true },
@@ -470,7 +476,20 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
     };
     only(['quant-format'], ['dynamic']);
     only(['per-tensor', 'weight-type', 'reduce-range', 'op-types'], ['dynamic', 'static']);
-    only(['calibration', 'method', 'calibration-samples', 'layout', 'scale', 'mean', 'std'], ['static']);
+    only(
+      [
+        'calibration',
+        'method',
+        'calibration-samples',
+        'layout',
+        'scale',
+        'mean',
+        'std',
+        'no-fold',
+        'no-bias-correction',
+      ],
+      ['static'],
+    );
     only(['keep-io', 'no-keep-io', 'block', 'block-node'], ['fp16']);
     const quantFormat = values['quant-format'] ?? 'qdq';
     if (quantFormat !== 'qdq' && quantFormat !== 'operator') {
@@ -530,6 +549,8 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
           staticQuantize(model, source, {
             ...common,
             method: method as 'minmax' | 'percentile' | 'entropy',
+            fuseActivations: !values['no-fold'],
+            biasCorrection: !values['no-bias-correction'],
             feeds,
             maxSamples,
             dims,
@@ -560,6 +581,8 @@ interface StaticCliOptions {
   excludeNodes?: string[];
   excludeOpTypes?: string[];
   method: 'minmax' | 'percentile' | 'entropy';
+  fuseActivations: boolean;
+  biasCorrection: boolean;
   /** Calibration samples read from --calibration DIR. */
   feeds?: Record<string, ort.Tensor>[];
   maxSamples?: number;
@@ -578,6 +601,8 @@ async function staticQuantize(model: Model, source: ExternalDataSource, o: Stati
       ...(feeds ? { calibration: { feeds, total: feeds.length } } : {}),
       generated: { count: o.maxSamples ?? 8, dims: o.dims },
       method: o.method,
+      fuseActivations: o.fuseActivations,
+      biasCorrection: o.biasCorrection,
       perChannel: o.perChannel,
       weightType: o.weightType,
       reduceRange: o.reduceRange,

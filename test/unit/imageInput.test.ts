@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { readCalibrationFolder } from '../../src/cli/transformCommands.js';
-import { GraphBuilder } from '../../src/core/onnx/builder.js';
+import { readCalibrationFolder, runQuantize } from '../../src/cli/transformCommands.js';
+import { GraphBuilder, Rng } from '../../src/core/onnx/builder.js';
 import { DataType } from '../../src/core/onnx/dtype.js';
+import { encodeModel } from '../../src/core/onnx/writer.js';
 import { imageInputSpec, imageToInput, type RgbImage, resizeBilinear } from '../../src/core/transforms/imageInput.js';
 import { TransformError } from '../../src/core/transforms/types.js';
 import { FileError } from '../../src/node/files.js';
@@ -176,6 +177,62 @@ test('a folder of images becomes calibration samples of the input shape; a broke
     );
     await writeFile(join(dir, 'img3.jpg'), 'not a jpeg');
     await assert.rejects(readCalibrationFolder(dir, model), (e: Error) => /img3\.jpg/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('edge-profile quantize --mode static --calibration DIR of images calibrates on them and validates', async () => {
+  const rng = new Rng(3);
+  const b = new GraphBuilder({ opset: 13 });
+  const x = b.input('x', DataType.FLOAT, [1, 3, 16, 16]);
+  const w = b.initializer('w', DataType.FLOAT, [8, 3, 3, 3], rng.uniformArray(216, -0.4, 0.4));
+  const bias = b.initializer('b', DataType.FLOAT, [8], rng.uniformArray(8, -0.1, 0.1));
+  const c = b.node('Conv', [x, w, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  const y = b.node('Relu', [c], {}, { name: 'relu' });
+  b.output(y, DataType.FLOAT, [1, 8, 16, 16]);
+  const dir = await mkdtemp(join(tmpdir(), 'emp-cli-img-'));
+  try {
+    const modelPath = join(dir, 'm.onnx');
+    await writeFile(modelPath, encodeModel(b.build()));
+    const images = join(dir, 'images');
+    await mkdir(images);
+    for (let k = 0; k < 3; k++) {
+      const png = new PNG({ width: 24, height: 20 });
+      for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : Math.floor(rng.next() * 256);
+      await writeFile(join(images, `s${k}.png`), PNG.sync.write(png));
+    }
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runQuantize(
+      [
+        modelPath,
+        '--mode',
+        'static',
+        '--calibration',
+        images,
+        '--format',
+        'json',
+        '--runs',
+        '0',
+        '--mean',
+        '0.5',
+        '--std',
+        '0.25',
+      ],
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
+    assert.equal(code, 0, `exit code (stderr: ${err.join('')})`);
+    const report = JSON.parse(out.join(''));
+    assert.ok(report.validation.cosine >= 0.99, `cosine ${report.validation.cosine}`);
+    assert.equal(report.validation.inputs.samples, 3, 'validation ran on the three images');
+    const notes = report.transforms.flatMap((t: { notes: string[] }) => t.notes).join(' | ');
+    assert.ok(/on 3 samples/.test(notes), `calibrated on the images: ${notes}`);
+    const bad = await runQuantize([modelPath, '--mode', 'static', '--calibration', images, '--scale', 'huge'], {
+      out: () => undefined,
+      err: (t) => err.push(t),
+    });
+    assert.equal(bad, 2, 'a bad --scale is a usage error');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
