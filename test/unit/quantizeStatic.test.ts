@@ -164,3 +164,27 @@ test('bias correction takes the mean shift of weight rounding off the bias', asy
   assert.ok(e0 > 0.02, `without correction the outputs are shifted by ${e0}`);
   assert.ok(e1 < e0 / 4, `with correction the mean error ${e1} is well below ${e0}`);
 });
+
+test('a weight shared by two Convs is quantized once, and both biases fit its (raised) scales', async () => {
+  const rng = new Rng(12);
+  const b = new GraphBuilder({ opset: 13 });
+  const x = b.input('x', F, [1, 2, 6, 6]);
+  const w = rng.uniformArray(2 * 2 * 9, -0.5, 0.5);
+  for (let k = 18; k < 36; k++) w[k] = 1e-31; // output channel 1 is dead
+  const wt = b.initializer('w', F, [2, 2, 3, 3], w);
+  const attrs = { kernel_shape: [3, 3], pads: [1, 1, 1, 1] };
+  const b1 = b.initializer('b1', F, [2], [0.1, 0.3]);
+  const b2 = b.initializer('b2', F, [2], [-0.2, 0.4]);
+  const y1 = b.node('Conv', [x, wt, b1], attrs, { name: 'conv1' });
+  const y2 = b.node('Conv', [y1, wt, b2], attrs, { name: 'conv2' });
+  b.output(y2, F, [1, 2, 6, 6]);
+  const model = b.build();
+  const q = await quantizeStatic(model, { calibration: { feeds: samplesFor(x, 4, 500) }, fuseActivations: false });
+  const weightDq = q.model.graph.nodes.filter((n) => n.opType === 'DequantizeLinear' && /^w/.test(n.inputs[0]));
+  assert.equal(new Set(weightDq.map((n) => n.inputs[0])).size, 1, 'one quantized copy of the shared weight');
+  for (const name of ['b1', 'b2']) {
+    assert.equal(q.model.graph.initializers.find((t) => t.name === name)?.dataType, DataType.INT32, `${name} is int32`);
+  }
+  const c = await worstCosine(model, q.model, samplesFor(x, 2, 960));
+  assert.ok(c >= 0.99, `cosine ${c}`);
+});

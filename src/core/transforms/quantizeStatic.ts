@@ -420,6 +420,7 @@ export async function applyStaticQuantization(
   const nodes: Node[] = [];
   const rename = new Map<string, string>();
   const constDq = new Map<string, string>();
+  const constQ = new Map<string, QuantizedTensor>();
   let weightCount = 0;
   let biasFloat = 0;
   let raisedScales = 0;
@@ -497,12 +498,14 @@ export async function applyStaticQuantization(
           const axis = plan.perChannel ? w.axis : undefined;
           const key = `${c.tensor.name}\u0000${axis ?? ''}`;
           const values = (await readTensorValues(c.tensor, source)) as Float32Array;
-          let q = quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          // A weight shared by several nodes is quantized once, by its first reader (whose bias it fits).
+          let q = constQ.get(key) ?? quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
           const b = biasOf(node);
           const xs = params.get(node.inputs[0])?.scale;
-          if (b && xs && !constDq.has(key)) {
+          if (b && xs && !constQ.has(key)) {
             q = fitBias(values, c.tensor.dims, q, (await readTensorValues(b.tensor, source)) as Float32Array, xs);
           }
+          constQ.set(key, q);
           lastWeight = { values, q, dims: c.tensor.dims };
           let out = constDq.get(key);
           if (!out) {
