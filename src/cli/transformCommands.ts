@@ -74,7 +74,7 @@ export const quantizeUsage = `Usage: edge-profile quantize MODEL --mode dynamic|
   --mean R,G,B         images: subtracted per channel after --scale (e.g. 0.485,0.456,0.406)
   --std R,G,B          images: divides per channel after --mean (e.g. 0.229,0.224,0.225)
                        (uint8 / int8 image inputs take the pixels as they are, int8 shifted by -128)
-  --method M           static: minmax (default), percentile or entropy
+  --method M           static: percentile (default: 99.99 % of the values, outliers clipped), minmax or entropy
   --calibration-samples N  static: samples to use (default: all, or 8 generated)
   --no-fold            static: keep a Relu/Clip after Conv/Gemm/MatMul as its own quantized node (default: folded
                        into the operator's output range, as integer runtimes fuse it)
@@ -523,7 +523,7 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
       });
     }
     if (mode === 'static') {
-      const method = values.method ?? 'minmax';
+      const method = values.method ?? 'percentile';
       if (!['minmax', 'percentile', 'entropy'].includes(method)) {
         throw new UsageError(`--method: '${method}' is not minmax, percentile or entropy`);
       }
