@@ -18,6 +18,7 @@ import { didYouMean } from '../core/targets/profileSchema.js';
 import { formatMs, formatSize } from '../core/targets/units.js';
 import { ProfileError, parseProfileText, profileRegistry } from '../core/targets/userProfiles.js';
 import { compareModels, comparisonJson, formatComparisonText } from '../core/transforms/compare.js';
+import type { ImageInputOptions } from '../core/transforms/imageInput.js';
 import { OutputPathError, transformedPath, writeTransformedModel } from '../core/transforms/outputPath.js';
 import { preprocessModel } from '../core/transforms/preprocess.js';
 import { type PruneOptions, type PruneStats, pruneModel } from '../core/transforms/prune.js';
@@ -65,10 +66,20 @@ export const quantizeUsage = `Usage: edge-profile quantize MODEL --mode dynamic|
   --exclude NAME       leave this node in float; repeatable
   --exclude-op OP      leave this operator type in float; repeatable
   --calibration DIR    static: folder of samples: one sub-folder per sample (input_0.pb… or INPUTNAME.npy), or
-                       for a one-input model one .pb / .npy file per sample (without it: generated inputs, a
-                       rough approximation, said so in the report); validation runs on these samples too
-  --method M           static: minmax (default), percentile or entropy
+                       for a one-input model one .pb / .npy file or one image (.png, .jpg) per sample (without
+                       it: generated inputs, a rough approximation, said so in the report); validation runs on
+                       these samples too
+  --layout nchw|nhwc   images: layout of the input (default: read from its shape, channels 1 or 3)
+  --scale S            images into float inputs: unit [0,1] (default), byte [0,255] or signed [-1,1]
+  --mean R,G,B         images: subtracted per channel after --scale (e.g. 0.485,0.456,0.406)
+  --std R,G,B          images: divides per channel after --mean (e.g. 0.229,0.224,0.225)
+                       (uint8 / int8 image inputs take the pixels as they are, int8 shifted by -128)
+  --method M           static: percentile (default: 99.99 % of the values, outliers clipped), minmax or entropy
   --calibration-samples N  static: samples to use (default: all, or 8 generated)
+  --no-fold            static: keep a Relu/Clip after Conv/Gemm/MatMul as its own quantized node (default: folded
+                       into the operator's output range, as integer runtimes fuse it)
+  --no-bias-correction static: keep the biases as they are (default: the mean output shift of weight rounding,
+                       measured on the calibration inputs, is taken off each Conv/Gemm bias)
   --keep-io            fp16: keep float32 inputs and outputs (Cast inserted) — the default
   --no-keep-io         fp16: make inputs and outputs float16 too
   --block OP           fp16: also keep this operator type in float32 (besides the default list); repeatable
@@ -430,8 +441,14 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
         exclude: { type: 'string', multiple: true },
         'exclude-op': { type: 'string', multiple: true },
         calibration: { type: 'string' },
+        layout: { type: 'string' },
+        scale: { type: 'string' },
+        mean: { type: 'string' },
+        std: { type: 'string' },
         method: { type: 'string' },
         'calibration-samples': { type: 'string' },
+        'no-fold': { type: 'boolean' },
+        'no-bias-correction': { type: 'boolean' },
         'keep-io': { type: 'boolean' },
         'no-keep-io': { type: 'boolean' },
         block: { type: 'string', multiple: true },
@@ -459,7 +476,20 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
     };
     only(['quant-format'], ['dynamic']);
     only(['per-tensor', 'weight-type', 'reduce-range', 'op-types'], ['dynamic', 'static']);
-    only(['calibration', 'method', 'calibration-samples'], ['static']);
+    only(
+      [
+        'calibration',
+        'method',
+        'calibration-samples',
+        'layout',
+        'scale',
+        'mean',
+        'std',
+        'no-fold',
+        'no-bias-correction',
+      ],
+      ['static'],
+    );
     only(['keep-io', 'no-keep-io', 'block', 'block-node'], ['fp16']);
     const quantFormat = values['quant-format'] ?? 'qdq';
     if (quantFormat !== 'qdq' && quantFormat !== 'operator') {
@@ -493,7 +523,7 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
       });
     }
     if (mode === 'static') {
-      const method = values.method ?? 'minmax';
+      const method = values.method ?? 'percentile';
       if (!['minmax', 'percentile', 'entropy'].includes(method)) {
         throw new UsageError(`--method: '${method}' is not minmax, percentile or entropy`);
       }
@@ -502,9 +532,13 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
         '--calibration-samples',
         (x) => Number.isInteger(x) && x >= 1,
       );
+      const image = imageOptions(values, dims);
+      if (values.calibration === undefined && (values.layout || values.scale || values.mean || values.std)) {
+        throw new UsageError('--layout, --scale, --mean and --std apply to --calibration with images');
+      }
       const feeds =
         values.calibration !== undefined
-          ? await readCalibrationFolder(values.calibration, (await loadModelFile(file)).model)
+          ? await readCalibrationFolder(values.calibration, (await loadModelFile(file)).model, image)
           : undefined;
       return runTransform(io, file, values, {
         kind: 'int8',
@@ -515,6 +549,8 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
           staticQuantize(model, source, {
             ...common,
             method: method as 'minmax' | 'percentile' | 'entropy',
+            fuseActivations: !values['no-fold'],
+            biasCorrection: !values['no-bias-correction'],
             feeds,
             maxSamples,
             dims,
@@ -545,6 +581,8 @@ interface StaticCliOptions {
   excludeNodes?: string[];
   excludeOpTypes?: string[];
   method: 'minmax' | 'percentile' | 'entropy';
+  fuseActivations: boolean;
+  biasCorrection: boolean;
   /** Calibration samples read from --calibration DIR. */
   feeds?: Record<string, ort.Tensor>[];
   maxSamples?: number;
@@ -563,6 +601,8 @@ async function staticQuantize(model: Model, source: ExternalDataSource, o: Stati
       ...(feeds ? { calibration: { feeds, total: feeds.length } } : {}),
       generated: { count: o.maxSamples ?? 8, dims: o.dims },
       method: o.method,
+      fuseActivations: o.fuseActivations,
+      biasCorrection: o.biasCorrection,
       perChannel: o.perChannel,
       weightType: o.weightType,
       reduceRange: o.reduceRange,
@@ -600,12 +640,49 @@ async function fp16Convert(
   );
 }
 
+function imageOptions(
+  values: { layout?: string; scale?: string; mean?: string; std?: string },
+  dims: Record<string, number>,
+): ImageInputOptions {
+  const list = (text: string | undefined, what: string) => {
+    if (text === undefined) return undefined;
+    const parts = text.split(',').map((p) => Number(p.trim()));
+    if (!parts.length || parts.some((x) => !Number.isFinite(x)) || text.trim() === '') {
+      throw new UsageError(`${what}: '${text}' is not a comma-separated list of numbers`);
+    }
+    return parts;
+  };
+  const layout = values.layout;
+  if (layout !== undefined && layout !== 'nchw' && layout !== 'nhwc') {
+    throw new UsageError(`--layout: '${layout}' is not nchw or nhwc`);
+  }
+  const scale = values.scale;
+  if (scale !== undefined && scale !== 'unit' && scale !== 'byte' && scale !== 'signed') {
+    throw new UsageError(`--scale: '${scale}' is not unit, byte or signed`);
+  }
+  const mean = list(values.mean, '--mean');
+  const std = list(values.std, '--std');
+  if (std?.some((x) => x === 0)) throw new UsageError('--std: values must be non-zero');
+  return {
+    dims,
+    ...(layout ? { layout } : {}),
+    ...(scale ? { scale } : {}),
+    ...(mean ? { mean } : {}),
+    ...(std ? { std } : {}),
+  };
+}
+
 /**
  * Calibration samples from a folder: either one sub-folder per sample (ONNX test-data layout, `input_0.pb`…, or
- * files named after the inputs), or — for a model with one input — one `.pb` / `.npy` file per sample.
- * Sub-folders and files are taken in name order.
+ * files named after the inputs), or — for a model with one input — one `.pb` / `.npy` file or one image (PNG,
+ * JPEG: resized to the input, laid out and scaled by `image`) per sample. Sub-folders and files are taken in name
+ * order.
  */
-export async function readCalibrationFolder(dir: string, model: Model): Promise<Record<string, ort.Tensor>[]> {
+export async function readCalibrationFolder(
+  dir: string,
+  model: Model,
+  image: ImageInputOptions = {},
+): Promise<Record<string, ort.Tensor>[]> {
   const { tensorFromFile } = await import('../core/runtime/inputFiles.js');
   const inits = new Set(model.graph.initializers.map((t) => t.name));
   const inputs = model.graph.inputs.filter((v) => !inits.has(v.name)).map((v) => v.name);
@@ -640,9 +717,10 @@ export async function readCalibrationFolder(dir: string, model: Model): Promise<
       );
     }
     for (const file of tensorFiles(entries)) samples.push({ [inputs[0]]: await read(join(dir, file.name)) });
+    if (!samples.length) samples.push(...(await imageSamples(dir, model, inputs[0], image)));
   }
   if (!samples.length) {
-    throw new UsageError(`--calibration ${dir}: no .pb or .npy samples found (images are not read by the CLI yet)`);
+    throw new UsageError(`--calibration ${dir}: no .pb, .npy or image (.png, .jpg) samples found`);
   }
   return samples;
 }
@@ -680,4 +758,27 @@ export async function runCompare(argv: string[], io: CliIo = processIo): Promise
     io.out(format === 'json' ? toJson(comparisonJson(c)) : formatComparisonText(c, { all: values.all }));
     return 0;
   });
+}
+
+/** One sample per image file of `dir` for the image input `name` (none when the folder has no image). */
+async function imageSamples(
+  dir: string,
+  model: Model,
+  name: string,
+  options: ImageInputOptions,
+): Promise<Record<string, ort.Tensor>[]> {
+  const { listImageFiles, readImageFile } = await import('../node/images.js');
+  const files = await listImageFiles(dir);
+  if (!files.length) return [];
+  const { imageInputSpec, imageToInput } = await import('../core/transforms/imageInput.js');
+  const ortModule = await import('onnxruntime-node');
+  const v = model.graph.inputs.find((i) => i.name === name);
+  const type = v?.type?.kind === 'tensor' ? v.type : undefined;
+  const spec = imageInputSpec(name, type?.elemType ?? 0, type?.shape, options);
+  const out: Record<string, ort.Tensor>[] = [];
+  for (const f of files) {
+    const data = imageToInput(await readImageFile(f), spec, options);
+    out.push({ [name]: new ortModule.Tensor(spec.type, data, spec.shape) });
+  }
+  return out;
 }

@@ -59,6 +59,8 @@ export interface CalibrationOptions {
   externalData?: ExternalDataSource;
   /** ONNX Runtime threads. Default: its own choice. */
   intraOpNumThreads?: number;
+  /** Tensors (among `tensors`) whose mean per channel (axis 1) is also measured, e.g. for bias correction. */
+  channelMeans?: readonly string[];
 }
 
 export interface CalibrationResult {
@@ -67,6 +69,8 @@ export interface CalibrationResult {
   samples: number;
   /** Tensors asked for that were not float32 at run time (or not produced), so got no range. */
   skipped: string[];
+  /** Mean of each channel (axis 1, over batch and positions) of the `channelMeans` tensors that were measured. */
+  channelMeans: Map<string, Float64Array>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -461,6 +465,8 @@ export async function calibrate(
   }
   let samples = 0;
   const notFloat = new Set<string>();
+  const meanSums = new Map<string, { sums: Float64Array; count: number }>();
+  const wantMeans = new Set(options.channelMeans ?? []);
   try {
     for await (const sample of feeds) {
       if (options.signal?.aborted) throw cancelled();
@@ -493,6 +499,17 @@ export async function calibrate(
           continue;
         }
         c.add(t.data as Float32Array);
+        if (wantMeans.has(name) && t.dims.length >= 2) {
+          const channels = t.dims[1];
+          const inner = t.dims.slice(2).reduce((a, d) => a * d, 1);
+          const data = t.data as Float32Array;
+          const m = meanSums.get(name) ?? { sums: new Float64Array(channels), count: 0 };
+          if (m.sums.length === channels) {
+            for (let i = 0; i < data.length; i++) m.sums[Math.floor(i / inner) % channels] += data[i];
+            m.count += data.length / channels;
+            meanSums.set(name, m);
+          }
+        }
       }
       for (const t of Object.values(results)) t.dispose?.();
       samples++;
@@ -511,5 +528,12 @@ export async function calibrate(
     }
     ranges.set(name, c.range(method, options.percentile));
   }
-  return { method, ranges, samples, skipped };
+  const channelMeans = new Map<string, Float64Array>();
+  for (const [name, m] of meanSums)
+    if (m.count > 0)
+      channelMeans.set(
+        name,
+        m.sums.map((x) => x / m.count),
+      );
+  return { method, ranges, samples, skipped, channelMeans };
 }

@@ -213,7 +213,14 @@ export function shortName(name: string, max = 48): string {
 /** Allocates value and node names that exist nowhere in the model yet. */
 export class NameAllocator {
   private readonly used = new Set<string>();
-  constructor(model: Model) {
+  /**
+   * @param stemLength longest stem kept by `fresh` (its last characters): quantization inserts several names per
+   * tensor, and on small models their bytes weigh against what the integer weights save.
+   */
+  constructor(
+    model: Model,
+    private readonly stemLength = 48,
+  ) {
     for (const { graph } of walkGraphs(model.graph)) {
       for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo]) this.used.add(v.name);
       for (const t of graph.initializers) this.used.add(t.name);
@@ -230,7 +237,7 @@ export class NameAllocator {
    * cost more bytes than the quantized weights save): the part before the first ';', then its last 48 characters.
    */
   fresh(stem: string, suffix = ''): string {
-    const base = shortName(stem) + suffix;
+    const base = shortName(stem, this.stemLength) + suffix;
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
     this.used.add(name);
@@ -805,7 +812,7 @@ export async function quantizeDynamic(
     return f?.kind === 'tensor' && f.dtype === DataType.FLOAT;
   };
   const st: EditState = {
-    names: new NameAllocator(src),
+    names: new NameAllocator(src, 24),
     inits: [],
     replaced: new Set(),
     cache: new Map(),

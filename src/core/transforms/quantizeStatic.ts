@@ -41,6 +41,7 @@ import {
   makeNode,
   NameAllocator,
   prepareOpset,
+  type QuantizedTensor,
   type QuantParams,
   type QuantType,
   quantizeValue,
@@ -48,8 +49,12 @@ import {
   refuseQuantized,
   roundHalfEven,
   typedTensor,
+  weightIntRange,
 } from './quantize.js';
 import type { TransformReport, TransformResult } from './types.js';
+
+const DEFAULT_METHOD: CalibrationMethod = 'percentile';
+const DEFAULT_PERCENTILE = 99.99;
 
 export const DEFAULT_STATIC_OP_TYPES: readonly string[] = [
   'Conv',
@@ -125,8 +130,12 @@ export interface StaticQuantizeOptions {
   calibration?: { feeds: AsyncIterable<CalibrationFeed> | Iterable<CalibrationFeed>; total?: number };
   /** Generated samples when no calibration data is given. Default 8. */
   generated?: GeneratedFeedOptions;
+  /**
+   * Default 'percentile' (99.99 %): on the benchmark models (bench:optimize --sweep) it gives the best worst case of
+   * the three, with Relu/Clip folding and bias correction.
+   */
   method?: CalibrationMethod;
-  /** For 'percentile'. Default 99.999. */
+  /** For 'percentile'. Default 99.99. */
   percentile?: number;
   /** Weights per output channel (default true). */
   perChannel?: boolean;
@@ -140,6 +149,17 @@ export interface StaticQuantizeOptions {
   excludeOpTypes?: readonly string[];
   /** Raise the opset when needed (per-channel: 13). Default true. */
   upgradeOpset?: boolean;
+  /**
+   * Quantize a Conv/Gemm/MatMul output read only by a Relu or Clip at the activation's output alone (as integer
+   * runtimes fuse them). Default true.
+   */
+  fuseActivations?: boolean;
+  /**
+   * Bias correction: subtract from each Conv/Gemm bias the mean shift that weight rounding causes, (Wq - W) · E[x],
+   * with E[x] the per-channel input means measured during calibration (Nagel et al., "Data-Free Quantization",
+   * 2019). Default true.
+   */
+  biasCorrection?: boolean;
   onProgress?: (p: CalibrationProgress) => void;
   signal?: AbortSignal;
 }
@@ -161,6 +181,65 @@ function selectedNodes(model: Model, options: StaticQuantizeOptions): Set<Node> 
   return new Set(
     model.graph.nodes.filter((n) => normalizeDomain(n.domain) === '' && ops.has(n.opType) && !excluded.has(n.name)),
   );
+}
+
+/**
+ * The nodes most sensitive to quantization, by name: the first weighted operator (Conv/Gemm/MatMul) reading each
+ * graph input, and the last one before each graph output (with the nodes between it and the output), where
+ * errors are not averaged out by later layers. Unnamed nodes are left out (exclusion goes by name).
+ */
+export function sensitiveNodes(model: Model): string[] {
+  const g = model.graph;
+  const weighted = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const readers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const out = new Set<Node>();
+  const inits = new Set(g.initializers.map((t) => t.name));
+  // Forward from each input, breadth first, to the first weighted nodes.
+  for (const v of g.inputs) {
+    if (inits.has(v.name)) continue;
+    const seen = new Set<string>([v.name]);
+    let frontier = [v.name];
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const t of frontier) {
+        for (const r of readers.get(t) ?? []) {
+          if (weighted.has(r.opType)) out.add(r);
+          else for (const o of r.outputs) if (o && !seen.has(o) && seen.add(o)) next.push(o);
+        }
+      }
+      frontier = next;
+    }
+  }
+  // Backward from each output to the last weighted nodes, keeping the nodes on the way.
+  for (const o of g.outputs) {
+    const seen = new Set<string>();
+    const stack = [o.name];
+    while (stack.length) {
+      const t = stack.pop() as string;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      const n = producer.get(t);
+      if (!n) continue;
+      out.add(n);
+      if (!weighted.has(n.opType)) for (const i of n.inputs) if (i) stack.push(i);
+    }
+  }
+  return [...out].map((n) => n.name).filter(Boolean);
+}
+
+/** The inputs of the planned Conv and Gemm nodes whose per-channel means bias correction needs. */
+export function biasCorrectionInputs(plan: StaticPlan): string[] {
+  const wanted = new Set(plan.tensors);
+  return [
+    ...new Set(
+      plan.model.graph.nodes
+        .filter((n) => (n.opType === 'Conv' || n.opType === 'Gemm') && n.inputs[2] && wanted.has(n.inputs[0]))
+        .map((n) => n.inputs[0]),
+    ),
+  ];
 }
 
 /** Opset preparation and the list of tensors calibration must measure. Pure. */
@@ -189,6 +268,52 @@ export function planStaticQuantization(model: Model, options: StaticQuantizeOpti
     notes: prep.notes,
     warnings: prep.warnings,
   };
+}
+
+/** Operators whose output a following Relu / Clip can be folded into (integer kernels apply it on requantization). */
+const fusableProducers = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+/**
+ * Relu / Clip nodes (with a lower bound of 0) that are the only reader of a Conv/Gemm/MatMul output, by that
+ * output. Such an activation is folded into the quantization of the operator's output, as ONNX Runtime's own
+ * quantizer does: the output gets the activation's range ([0, max]), whose zero point is the lowest integer, so
+ * QuantizeLinear's saturation is the Relu (and the range's top, at most the Clip's, its upper bound), and the node
+ * goes. Integer runtimes fuse it so; the range is half as wide as [min, max]; and DQ -> Conv -> Relu -> Q, kept,
+ * makes ONNX Runtime 1.30's optimizer fail ("two nodes with same node name").
+ */
+function foldableActivations(
+  g: Model['graph'],
+  selected: ReadonlySet<Node>,
+  consts: ReadonlyMap<string, ConstantInfo>,
+  lowerBound: (c: ConstantInfo) => number | undefined,
+): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const readers = new Map<string, Node[]>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  for (const n of g.nodes) {
+    if (!selected.has(n) || !fusableProducers.has(n.opType) || n.outputs.length !== 1) continue;
+    const o = n.outputs[0];
+    const r = readers.get(o);
+    if (!o || outputs.has(o) || r?.length !== 1) continue;
+    const act = r[0];
+    if (!selected.has(act) || act.inputs[0] !== o || act.outputs.length !== 1 || outputs.has(act.outputs[0])) continue;
+    if (act.opType === 'Relu') out.set(o, act);
+    else if (act.opType === 'Clip') {
+      const minAttr = act.attributes.find((a) => a.name === 'min');
+      const min =
+        minAttr?.type === 'float'
+          ? minAttr.value
+          : act.inputs[1]
+            ? (() => {
+                const c = consts.get(act.inputs[1]);
+                return c ? lowerBound(c) : undefined;
+              })()
+            : undefined;
+      if (min === 0) out.set(o, act);
+    }
+  }
+  return out;
 }
 
 /** The weight input of an operator and its output-channel axis, for the static form. */
@@ -221,6 +346,8 @@ export async function applyStaticQuantization(
   ranges: ReadonlyMap<string, TensorRange>,
   options: StaticQuantizeOptions = {},
   source?: ExternalDataSource,
+  /** Per-channel input means from calibration (`biasCorrectionInputs`), for bias correction. */
+  channelMeans?: ReadonlyMap<string, Float64Array>,
 ): Promise<TransformResult> {
   const weightType = options.weightType ?? 'int8';
   const actType = options.activationType ?? 'uint8';
@@ -230,7 +357,7 @@ export async function applyStaticQuantization(
   const g = m.graph;
   const selected = selectedNodes(m, options);
   const consts = graphConstants(g);
-  const names = new NameAllocator(m);
+  const names = new NameAllocator(m, 24);
   const report: TransformReport = {
     transform: 'quantize-static',
     changedNodes: [],
@@ -242,6 +369,18 @@ export async function applyStaticQuantization(
   const params = new Map<string, QuantParams>();
   const consumers = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  // The Clip bounds are scalars: read synchronously from raw or typed data.
+  const scalar = (c: ConstantInfo): number | undefined => {
+    const t = c.tensor;
+    if (t.dataType !== DataType.FLOAT || t.dims.some((d) => d !== 1)) return undefined;
+    if (t.data.kind === 'raw' && t.data.bytes.length >= 4) {
+      return new DataView(t.data.bytes.buffer, t.data.bytes.byteOffset, 4).getFloat32(0, true);
+    }
+    if (t.data.kind === 'float') return t.data.values[0];
+    return undefined;
+  };
+  const foldable = (options.fuseActivations ?? true) ? foldableActivations(g, selected, consts, scalar) : new Map();
+  const fused = new Set(foldable.keys());
   const missing = new Set<string>();
   const paramsOf = (name: string): QuantParams | undefined => {
     const r = ranges.get(name);
@@ -255,16 +394,30 @@ export async function applyStaticQuantization(
     if (!selected.has(node)) continue;
     for (const i of dataInputs(node.opType, node.inputs.length)) {
       const name = node.inputs[i];
-      if (!name || consts.has(name) || params.has(name)) continue;
+      if (!name || consts.has(name) || params.has(name) || fused.has(name)) continue;
       if ((node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm') && i === 2) continue;
       const p = paramsOf(name);
       if (p) params.set(name, p);
     }
     for (const o of node.outputs) {
-      if (!o || params.has(o) || !consumers.has(o)) continue;
+      if (!o || params.has(o) || !consumers.has(o) || fused.has(o)) continue;
       const shared = sameScaleOps.has(node.opType) ? params.get(node.inputs[0]) : undefined;
       const p = shared ?? paramsOf(o);
       if (p) params.set(o, p);
+    }
+  }
+
+  // Folded activations: the operator's output takes the activation's parameters when their zero point is the
+  // lowest integer (the range starts at 0); otherwise it is quantized on its own and the activation stays.
+  const dropped = new Set<Node>();
+  for (const [o, act] of foldable) {
+    const p = params.get(act.outputs[0]);
+    if (p && p.zeroPoint === actRange.qmin) {
+      params.set(o, p);
+      dropped.add(act);
+    } else {
+      const own = paramsOf(o);
+      if (own) params.set(o, own);
     }
   }
 
@@ -274,25 +427,35 @@ export async function applyStaticQuantization(
   const nodes: Node[] = [];
   const rename = new Map<string, string>();
   const constDq = new Map<string, string>();
+  const constQ = new Map<string, QuantizedTensor>();
   let weightCount = 0;
   let biasFloat = 0;
+  let raisedScales = 0;
+  let corrected = 0;
   let pairs = 0;
+  // Scale and zero-point initializers are shared by every pair with the same values (same-scale operators, equal
+  // ranges); a uint8 zero point of 0 is left out (ONNX's default, and its type is then uint8).
+  const scaleNames = new Map<number, string>();
+  const zeroNames = new Map<number, string>();
   const qdq = (name: string, p: QuantParams, out: Node[]) => {
-    const s = names.fresh(name, '_scale');
-    const z = names.fresh(name, '_zp');
+    let s = scaleNames.get(p.scale);
+    if (!s) {
+      s = names.fresh(name, '_s');
+      inits.push(typedTensor(s, DataType.FLOAT, [], [p.scale]));
+      scaleNames.set(p.scale, s);
+    }
+    let z = zeroNames.get(p.zeroPoint);
+    if (!z && (p.zeroPoint !== 0 || actRange.dataType === DataType.INT8)) {
+      z = names.fresh(name, '_z');
+      const zp = actRange.dataType === DataType.INT8 ? Int8Array.of(p.zeroPoint) : Uint8Array.of(p.zeroPoint);
+      inits.push(typedTensor(z, actRange.dataType, [], zp));
+      zeroNames.set(p.zeroPoint, z);
+    }
     const q = names.fresh(name, '_q');
-    const dq = names.fresh(name, '_dq');
-    inits.push(typedTensor(s, DataType.FLOAT, [], [p.scale]));
-    inits.push(
-      typedTensor(
-        z,
-        actRange.dataType,
-        [],
-        actRange.dataType === DataType.INT8 ? Int8Array.of(p.zeroPoint) : Uint8Array.of(p.zeroPoint),
-      ),
-    );
-    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, s, z], [q]));
-    out.push(makeNode('DequantizeLinear', names.fresh(name, '_DQ'), [q, s, z], [dq]));
+    const dq = names.fresh(name, '_d');
+    const io = z ? [s, z] : [s];
+    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, ...io], [q]));
+    out.push(makeNode('DequantizeLinear', names.fresh(name, '_D'), [q, ...io], [dq]));
     rename.set(name, dq);
     pairs++;
   };
@@ -321,6 +484,13 @@ export async function applyStaticQuantization(
 
   for (let idx = 0; idx < g.nodes.length; idx++) {
     const node = g.nodes[idx];
+    if (dropped.has(node)) {
+      // Readers of the activation read the dequantized operator output, which already holds its values.
+      rename.set(node.outputs[0], rename.get(node.inputs[0]) ?? node.inputs[0]);
+      for (const i of node.inputs.slice(1)) if (i) replaced.add(i);
+      report.changedNodes.push(nodeLabel(node, idx));
+      continue;
+    }
     const inputs = node.inputs.map((i) => rename.get(i) ?? i);
     const before: Node[] = [];
     let changed = false;
@@ -328,13 +498,22 @@ export async function applyStaticQuantization(
       const w = weightOf(node, consts);
       let weightScales: Float32Array | undefined;
       let weightAxis: number | undefined;
+      let lastWeight: { values: Float32Array; q: QuantizedTensor; dims: readonly number[] } | undefined;
       if (w) {
         const c = consts.get(node.inputs[w.input]) as ConstantInfo;
         if (c.tensor.dataType === DataType.FLOAT) {
           const axis = plan.perChannel ? w.axis : undefined;
           const key = `${c.tensor.name}\u0000${axis ?? ''}`;
           const values = (await readTensorValues(c.tensor, source)) as Float32Array;
-          const q = quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          // A weight shared by several nodes is quantized once, by its first reader (whose bias it fits).
+          let q = constQ.get(key) ?? quantizeWeight(values, c.tensor.dims, { type: weightType, reduceRange, axis });
+          const b = biasOf(node);
+          const xs = params.get(node.inputs[0])?.scale;
+          if (b && xs && !constQ.has(key)) {
+            q = fitBias(values, c.tensor.dims, q, (await readTensorValues(b.tensor, source)) as Float32Array, xs);
+          }
+          constQ.set(key, q);
+          lastWeight = { values, q, dims: c.tensor.dims };
           let out = constDq.get(key);
           if (!out) {
             out = dequantize(
@@ -362,7 +541,13 @@ export async function applyStaticQuantization(
       const bc = biasInput > 0 ? consts.get(node.inputs[biasInput]) : undefined;
       const xp = params.get(node.inputs[0]);
       if (bc && bc.tensor.dataType === DataType.FLOAT) {
-        const done = weightScales && xp ? await quantizeBias(bc, xp, weightScales, weightAxis, node) : undefined;
+        const correction =
+          (options.biasCorrection ?? true) && w && weightScales && lastWeight
+            ? biasShift(node, lastWeight, channelMeans?.get(node.inputs[0]))
+            : undefined;
+        if (correction) corrected++;
+        const done =
+          weightScales && xp ? await quantizeBias(bc, xp, weightScales, weightAxis, node, correction) : undefined;
         if (done) {
           inputs[biasInput] = dequantize(
             bc.tensor.name,
@@ -413,14 +598,112 @@ export async function applyStaticQuantization(
     }
   }
 
+  /** The float bias constant of a Conv / ConvTranspose / Gemm. */
+  function biasOf(node: Node): ConstantInfo | undefined {
+    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && node.opType !== 'Gemm') return undefined;
+    const c = node.inputs[2] ? consts.get(node.inputs[2]) : undefined;
+    return c?.tensor.dataType === DataType.FLOAT ? c : undefined;
+  }
+
+  /**
+   * Raises the weight scale of channels whose int32 bias would overflow (bias / (input scale × weight scale) beyond
+   * 2^31 - 1): dead channels, whose weights are ~1e-30 after BatchNorm folding, get weight scales of ~1e-34. The
+   * raised scale rounds such weights to 0, which they nearly are, and keeps the bias an integer (as ONNX Runtime's
+   * quantizer does).
+   */
+  function fitBias(
+    values: Float32Array,
+    dims: readonly number[],
+    q: QuantizedTensor,
+    bias: Float32Array,
+    inputScale: number,
+  ): QuantizedTensor {
+    const per = q.scales.length;
+    const limit = (2 ** 31 - 1) * 0.5;
+    const floors = new Float64Array(per);
+    for (let k = 0; k < bias.length; k++) {
+      const c = per === 1 ? 0 : k % per;
+      floors[c] = Math.max(floors[c], Math.abs(bias[k]) / (inputScale * limit));
+    }
+    if (!q.scales.some((sc, c) => sc < floors[c])) return q;
+    const range = weightIntRange(weightType, reduceRange);
+    const scales = Float32Array.from(q.scales, (sc, c) => (sc < floors[c] ? Math.fround(floors[c] * 1.0001) : sc));
+    const inner = q.axis === undefined ? values.length : dims.slice(q.axis + 1).reduce((a, d) => a * d, 1);
+    const out = q.values.slice();
+    for (let i = 0; i < values.length; i++) {
+      const c = q.axis === undefined ? 0 : Math.floor(i / inner) % per;
+      if (scales[c] !== q.scales[c]) {
+        out[i] = quantizeValue(values[i], { scale: scales[c], zeroPoint: q.zeroPoints[c] }, range);
+      }
+    }
+    raisedScales++;
+    return { ...q, values: out, scales };
+  }
+
+  /**
+   * (Wq - W) · E[x] per output channel of a Conv (any group count) or Gemm: the mean error weight rounding adds to
+   * the output. Undefined when the means are missing or the layout is not one handled here.
+   */
+  function biasShift(
+    node: Node,
+    weight: { values: Float32Array; q: QuantizedTensor; dims: readonly number[] },
+    means: Float64Array | undefined,
+  ): Float64Array | undefined {
+    if (!means) return undefined;
+    const { values, q, dims } = weight;
+    const per = q.scales.length;
+    const deq = (i: number, c: number) => (q.values[i] - q.zeroPoints[c]) * q.scales[c];
+    if (node.opType === 'Conv' && dims.length >= 3) {
+      const [m, cPerGroup] = dims;
+      const k = dims.slice(2).reduce((a, d) => a * d, 1);
+      const group = intAttr(node, 'group', 1);
+      if (means.length !== cPerGroup * group || m % group !== 0 || (q.axis !== undefined && q.axis !== 0))
+        return undefined;
+      const shift = new Float64Array(m);
+      const mPerGroup = m / group;
+      for (let o = 0; o < m; o++) {
+        const c = per === 1 ? 0 : o;
+        const g0 = Math.floor(o / mPerGroup) * cPerGroup;
+        let sum = 0;
+        for (let j = 0; j < cPerGroup; j++) {
+          const base = (o * cPerGroup + j) * k;
+          let err = 0;
+          for (let t = 0; t < k; t++) err += deq(base + t, c) - values[base + t];
+          sum += err * means[g0 + j];
+        }
+        shift[o] = sum;
+      }
+      return shift;
+    }
+    if (node.opType === 'Gemm' && dims.length === 2 && !intAttr(node, 'transA', 0)) {
+      const transB = intAttr(node, 'transB', 0) === 1;
+      const [kDim, n] = transB ? [dims[1], dims[0]] : dims;
+      if (means.length !== kDim) return undefined;
+      const shift = new Float64Array(n);
+      for (let o = 0; o < n; o++) {
+        let sum = 0;
+        for (let t = 0; t < kDim; t++) {
+          const i = transB ? o * kDim + t : t * n + o;
+          const c = per === 1 ? 0 : q.axis === 0 ? Math.floor(i / dims[1]) : i % dims[1];
+          sum += (deq(i, c) - values[i]) * means[t];
+        }
+        shift[o] = sum;
+      }
+      return shift;
+    }
+    return undefined;
+  }
+
   async function quantizeBias(
     bc: ConstantInfo,
     xp: QuantParams,
     ws: Float32Array,
     wAxis: number | undefined,
     node: Node,
+    correction?: Float64Array,
   ): Promise<{ values: Int32Array; scales: Float32Array; axis?: number } | undefined> {
-    const b = (await readTensorValues(bc.tensor, source)) as Float32Array;
+    const raw = (await readTensorValues(bc.tensor, source)) as Float32Array;
+    const b = correction && correction.length === raw.length ? raw.map((v, k) => v - correction[k]) : raw;
     const dims = bc.tensor.dims;
     let axis: number | undefined;
     let channelOf: (k: number) => number = () => 0;
@@ -451,6 +734,18 @@ export async function applyStaticQuantization(
   report.notes.push(
     `inserted ${pairs} QuantizeLinear/DequantizeLinear pair${pairs === 1 ? '' : 's'} on activations (${actType}, asymmetric, per tensor) and quantized ${weightCount} weight${weightCount === 1 ? '' : 's'} to ${weightType}${plan.perChannel ? ' per channel' : ' per tensor'}${reduceRange ? ' (7-bit range)' : ''}; ${report.changedNodes.length} node${report.changedNodes.length === 1 ? '' : 's'} quantized`,
   );
+  if (dropped.size)
+    report.notes.push(
+      `${dropped.size} Relu/Clip node${dropped.size === 1 ? '' : 's'} folded into the quantization of the Conv/Gemm/MatMul before (range from 0, as integer kernels fuse them)`,
+    );
+  if (corrected)
+    report.notes.push(
+      `bias correction on ${corrected} layer${corrected === 1 ? '' : 's'}: the mean output shift of weight rounding, measured on the calibration inputs, is taken off the bias`,
+    );
+  if (raisedScales)
+    report.notes.push(
+      `${raisedScales} weight${raisedScales === 1 ? '' : 's'} with near-zero channels got larger scales there so that their biases fit int32`,
+    );
   if (biasFloat)
     report.notes.push(
       `${biasFloat} bias${biasFloat === 1 ? '' : 'es'} left in float (input not quantized, or a shape int32 biases cannot take)`,
@@ -487,8 +782,8 @@ export async function quantizeStatic(
   const count = options.generated?.count ?? 8;
   const feeds = options.calibration?.feeds ?? generatedFeeds(plan.model, { ...options.generated, count });
   const result = await calibrate(plan.model, plan.tensors, feeds, {
-    method: options.method ?? 'minmax',
-    ...(options.percentile !== undefined ? { percentile: options.percentile } : {}),
+    method: options.method ?? DEFAULT_METHOD,
+    percentile: options.percentile ?? DEFAULT_PERCENTILE,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(generated
@@ -497,11 +792,12 @@ export async function quantizeStatic(
         ? { total: options.calibration.total }
         : {}),
     ...(source ? { externalData: source } : {}),
+    ...((options.biasCorrection ?? true) ? { channelMeans: biasCorrectionInputs(plan) } : {}),
   });
-  const out = await applyStaticQuantization(plan, result.ranges, options, source);
+  const out = await applyStaticQuantization(plan, result.ranges, options, source, result.channelMeans);
   const method =
     result.method === 'percentile'
-      ? `percentile (${options.percentile ?? 99.999} %)`
+      ? `percentile (${options.percentile ?? DEFAULT_PERCENTILE} %)`
       : result.method === 'entropy'
         ? 'entropy (KL divergence)'
         : 'min/max';

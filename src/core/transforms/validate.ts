@@ -66,6 +66,11 @@ export interface ValidateOptions {
   profiles?: ReadonlyMap<string, HardwareProfile>;
   /** Measure the deflate size of the weights (default true). */
   compressedSize?: boolean;
+  /**
+   * Also count as classifier outputs the rank-2 [N, C] outputs (2 <= C <= 1000) made by Gemm, MatMul or Add: logits,
+   * which are not probabilities but whose arg-max is the class (default false: only Softmax / probability rows).
+   */
+  logitOutputs?: boolean;
 }
 
 export interface OutputMetrics {
@@ -438,8 +443,14 @@ export async function validateTransform(
       const m = compareArrays(a, b);
       const classes = r.shape[r.shape.length - 1] ?? 0;
       const producer = producers.get(name);
+      const logits =
+        options.logitOutputs === true &&
+        r.shape.length === 2 &&
+        classes <= 1000 &&
+        (producer === 'Gemm' || producer === 'MatMul' || producer === 'Add');
       const classifier =
-        classes >= 2 && (producer === 'Softmax' || producer === 'LogSoftmax' || looksLikeProbabilities(a, classes));
+        classes >= 2 &&
+        (producer === 'Softmax' || producer === 'LogSoftmax' || logits || looksLikeProbabilities(a, classes));
       report.outputs.push({
         name,
         shape: r.shape,
