@@ -35,7 +35,7 @@ export type QuantizeChoices =
       mode: 'static';
       perChannel: boolean;
       method: 'minmax' | 'percentile' | 'entropy';
-      /** A folder of `.pb` / `.npy` samples, or generated inputs. */
+      /** A folder of `.pb` / `.npy` samples or PNG/JPEG images, or generated inputs. */
       calibration: { folder: string } | { generated: number };
     };
 

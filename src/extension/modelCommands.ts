@@ -261,7 +261,8 @@ async function quantizeCommand(deps: Deps, arg: unknown): Promise<void> {
       [
         {
           label: 'Folder of samples…',
-          description: '.pb or .npy tensors, one file (or one sub-folder) per sample',
+          description:
+            '.pb or .npy tensors (one file or sub-folder per sample), or PNG/JPEG images resized to the input',
           value: 'folder',
         },
         {
