@@ -7,7 +7,13 @@ import { constants, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { DataFilePlan, ExternalDataSource, Model, Problem } from '../core/onnx/index.js';
-import { checkExternalLocation, decodeModel, encodeModel, validateModel } from '../core/onnx/index.js';
+import {
+  checkExternalData,
+  checkExternalLocation,
+  decodeModel,
+  encodeModel,
+  validateModel,
+} from '../core/onnx/index.js';
 
 /** Protobuf messages, and so `.onnx` files, cannot exceed 2 GiB; larger weights must be external data. */
 export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
@@ -40,13 +46,15 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
   }
   const bytes = await fs.readFile(abs);
   const model = decodeModel(bytes, { fileName: path });
-  return {
-    path: abs,
-    fileBytes: stat.size,
-    model,
-    problems: validateModel(model),
-    externalData: new FolderDataSource(dirname(abs)),
-  };
+  const externalData = new FolderDataSource(dirname(abs));
+  const problems = validateModel(model);
+  // External data is checked against the files' sizes only: nothing is read, however large the files are.
+  const reported = new Set(problems.filter((p) => p.code.startsWith('external')).map((p) => p.message));
+  for (const p of await checkExternalData(model, externalData)) {
+    if (p.code === 'external-location' || reported.has(p.message)) continue;
+    problems.push({ severity: 'error', code: p.code, message: p.message, where: '' });
+  }
+  return { path: abs, fileBytes: stat.size, model, problems, externalData };
 }
 
 /** A small text file (a profile file, a settings file); errors name the file. */

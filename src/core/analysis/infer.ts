@@ -114,7 +114,9 @@ const lazyValueDescriptor: PropertyDescriptor = {
   configurable: true,
   get(this: TensorFacts & { [PENDING_TENSOR]: Tensor }) {
     const value = constValueOf(this[PENDING_TENSOR]);
-    settleValue(this, value);
+    // Shape-sized values are kept; larger ones (weights up to MAX_FOLD_ELEMENTS) are decoded again when read, so
+    // that a model of many mid-sized weights does not hold each one a second time as numbers (8 bytes an element).
+    if (value === undefined || value.data.length <= MAX_RANK) settleValue(this, value);
     return value;
   },
   set(this: TensorFacts, value: ConstValue | undefined) {
