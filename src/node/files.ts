@@ -305,7 +305,7 @@ async function commit(tmp: string, dest: string, overwrite: boolean, fsi: Writer
 }
 
 const existsError = (path: string) =>
-  new WriteError(`${path} already exists; not overwriting it (pass overwrite to replace it)`, 'exists');
+  new WriteError(`${path} already exists; not replacing it unless asked to (overwrite, --force in the CLI)`, 'exists');
 
 /** Best effort: flush the folder entry so that a rename survives a power loss (not possible on every platform). */
 async function syncFolder(folder: string, fsi: WriterFs): Promise<void> {

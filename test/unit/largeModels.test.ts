@@ -59,7 +59,7 @@ describe('large and odd models open, with memory in proportion to what they need
     'init-10k': (r) => {
       assert.equal(r.initializers, 10_000);
       // Weight-bound: the weights stay views on the file buffer; retained ≈ 1.3 × the file (see HARDENING.md).
-      assert.ok(r.retainedGrowth < 1.45 * r.fileBytes, `retained ${(r.retainedGrowth / r.fileBytes).toFixed(2)}× file`);
+      assert.ok(r.retainedGrowth < 1.5 * r.fileBytes, `retained ${(r.retainedGrowth / r.fileBytes).toFixed(2)}× file`);
       assert.ok(r.heapPeakGrowth < 2.2 * r.fileBytes, `peak ${(r.heapPeakGrowth / r.fileBytes).toFixed(2)}× file`);
     },
     empty: (r) => {
