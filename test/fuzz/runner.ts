@@ -229,6 +229,8 @@ export interface Summary {
   failuresByKind: Partial<Record<FailureKind, number>>;
   failures: CaseResult[];
   slowest?: { label: string; ms: number };
+  /** Most CPU time any case took (what the time limit applies to). */
+  slowestCpu?: { label: string; ms: number };
   /** Largest share of its memory budget any case used (growth / (4 × input + margin)). */
   maxBudgetUse?: { label: string; ratio: number; growthBytes: number; inputBytes: number };
   /** Largest growth / input size among cases of at least 64 KiB of input. */
@@ -257,6 +259,9 @@ export function summarize(results: CaseResult[]): Summary {
       s.failures.push(r);
     }
     if (!s.slowest || r.ms > s.slowest.ms) s.slowest = { label: r.label, ms: r.ms };
+    if (r.cpuMs !== undefined && (!s.slowestCpu || r.cpuMs > s.slowestCpu.ms)) {
+      s.slowestCpu = { label: r.label, ms: r.cpuMs };
+    }
     const growth = Math.max(r.heapGrowthBytes, r.rssGrowthBytes);
     const use = growth / r.memLimitBytes;
     if (!s.maxBudgetUse || use > s.maxBudgetUse.ratio) {
@@ -299,7 +304,8 @@ export function formatSummary(s: Summary, wallMs?: number): string {
     `rejected with a clear error: ${s.rejected}`,
     `failures: ${s.failed}${kinds ? ` (${kinds})` : ''}`,
   ];
-  if (s.slowest) lines.push(`slowest case: ${s.slowest.label} ${s.slowest.ms.toFixed(0)} ms`);
+  if (s.slowest) lines.push(`slowest case (wall): ${s.slowest.label} ${s.slowest.ms.toFixed(0)} ms`);
+  if (s.slowestCpu) lines.push(`slowest case (CPU): ${s.slowestCpu.label} ${s.slowestCpu.ms.toFixed(0)} ms`);
   if (s.maxBudgetUse) {
     const m = s.maxBudgetUse;
     lines.push(

@@ -6,6 +6,7 @@
 
 import type { Attribute, Dim, FunctionDef, Graph, Model, Node, Tensor, TypeInfo } from '../onnx/ir.js';
 import { initializedInputs, normalizeDomain } from '../onnx/ir.js';
+import { elementCount } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
 import { constValueOf, deferredConstValue } from './constants.js';
 import { type ConstValue, type TensorFacts, unknown, type ValueFacts } from './facts.js';
@@ -92,16 +93,30 @@ function factsFromType(type: TypeInfo | undefined, origin: ValueFacts['origin'])
   }
 }
 
-function tensorFacts(t: Tensor): TensorFacts {
+/**
+ * Elements of initializer values above MAX_RANK elements that one inference decodes and keeps. Values are kept once
+ * read (rules read them more than once), as numbers (8 bytes an element): without a budget, a model of many
+ * mid-sized weights would hold every weight a second time, at twice its size. Past it, such a value reads as
+ * absent, as for a tensor too large to fold; shape-sized values (≤ MAX_RANK elements) are always kept.
+ */
+export const MAX_KEPT_CONSTANT_ELEMENTS = 1 << 20;
+
+interface ValueBudget {
+  left: number;
+}
+
+function tensorFacts(t: Tensor, budget: ValueBudget): TensorFacts {
   const f: TensorFacts = { kind: 'tensor', dtype: t.dataType, shape: [...t.dims], origin: 'constant' };
   const v = deferredConstValue(t);
-  if (v === 'deferred') lazyValue(f, t);
+  if (v === 'deferred') lazyValue(f, t, budget);
   else if (v) f.value = v;
   return f;
 }
 
 /** The tensor whose value a lazy `value` (below) decodes; non-enumerable, so invisible to comparisons. */
 const PENDING_TENSOR = Symbol('pending constant value');
+/** The inference's ValueBudget, next to PENDING_TENSOR. */
+const VALUE_BUDGET = Symbol('constant value budget');
 
 /** Turns `value` into the plain data property it would have been. */
 function settleValue(f: TensorFacts, value: ConstValue | undefined): void {
@@ -112,8 +127,18 @@ function settleValue(f: TensorFacts, value: ConstValue | undefined): void {
 const lazyValueDescriptor: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
-  get(this: TensorFacts & { [PENDING_TENSOR]: Tensor }) {
-    const value = constValueOf(this[PENDING_TENSOR]);
+  get(this: TensorFacts & { [PENDING_TENSOR]: Tensor; [VALUE_BUDGET]: ValueBudget }) {
+    const t = this[PENDING_TENSOR];
+    const n = elementCount(t.dims);
+    if (n > MAX_RANK) {
+      const budget = this[VALUE_BUDGET];
+      if (budget.left < n) {
+        settleValue(this, undefined);
+        return undefined;
+      }
+      budget.left -= n;
+    }
+    const value = constValueOf(t);
     settleValue(this, value);
     return value;
   },
@@ -127,8 +152,9 @@ const lazyValueDescriptor: PropertyDescriptor = {
  * every small weight up front cost more than the rest of their inference). Reading or assigning it turns it into a
  * plain data property, so the facts look and behave like ones built with the value in place.
  */
-function lazyValue(f: TensorFacts, t: Tensor): void {
+function lazyValue(f: TensorFacts, t: Tensor, budget: ValueBudget): void {
   Object.defineProperty(f, PENDING_TENSOR, { value: t });
+  Object.defineProperty(f, VALUE_BUDGET, { value: budget });
   Object.defineProperty(f, 'value', lazyValueDescriptor);
 }
 
@@ -230,6 +256,8 @@ class Inference {
   private readonly activeFunctions = new Set<FunctionDef>();
   /** Elements of the values folded so far (see MAX_FOLDED_ELEMENTS). */
   private folded = 0;
+  /** Initializer values still to be kept (see MAX_KEPT_CONSTANT_ELEMENTS). */
+  private readonly valueBudget: ValueBudget = { left: MAX_KEPT_CONSTANT_ELEMENTS };
   /** Inputs so far that no value in scope had, at any depth (see inferGraph's optimistic walk). */
   private missingInputs = 0;
   /** The input facts inferNode gathered for the node it last inferred. */
@@ -415,7 +443,7 @@ class Inference {
       }
       local.set(v.name, this.bounded(f, false));
     });
-    for (const t of g.initializers) local.set(t.name, this.bounded(tensorFacts(t), false));
+    for (const t of g.initializers) local.set(t.name, this.bounded(tensorFacts(t, this.valueBudget), false));
     for (const s of g.sparseInitializers) {
       const f: TensorFacts = { kind: 'tensor', dtype: s.values.dataType, shape: [...s.dims], origin: 'constant' };
       local.set(s.values.name, this.bounded(f, false));

@@ -109,6 +109,93 @@ export async function inlineExternalData(model: Model, source: ExternalDataSourc
   return replaceTensors(model, replaced);
 }
 
+/** A problem with a model's external data found without reading it (see checkExternalData). */
+export interface ExternalDataProblem {
+  code: 'external-location' | 'external-file' | 'external-range' | 'external-overlap';
+  tensor: string;
+  message: string;
+}
+
+/**
+ * Checks every external tensor of a model against the files it names, by their sizes only (one `size()` per file;
+ * no byte is read, so a 2 GB data file costs nothing): the location is inside the model's folder, the file exists
+ * (and, for a folder source, does not lead out through a symbolic link), the range lies within the file and matches
+ * the tensor's shape, and no two tensors share bytes. The static view reports these; reading such a tensor later is
+ * refused by readExternalBytes with the same words.
+ */
+export async function checkExternalData(model: Model, source: ExternalDataSource): Promise<ExternalDataProblem[]> {
+  const problems: ExternalDataProblem[] = [];
+  const sizes = new Map<string, Promise<number | Error>>();
+  const ranges = new Map<string, { start: number; end: number; tensor: string }[]>();
+  for (const t of externalTensors(model)) {
+    const d = t.data;
+    if (d.kind !== 'external') continue;
+    let location: string;
+    try {
+      location = checkExternalLocation(d.location);
+    } catch (err) {
+      problems.push({
+        code: 'external-location',
+        tensor: t.name,
+        message: `tensor '${t.name}': ${String((err as Error).message)}`,
+      });
+      continue;
+    }
+    let pending = sizes.get(location);
+    if (!pending) {
+      pending = source.size(location).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      sizes.set(location, pending);
+    }
+    const size = await pending;
+    if (size instanceof Error) {
+      problems.push({
+        code: 'external-file',
+        tensor: t.name,
+        message: `tensor '${t.name}': external data file '${location}' cannot be used: ${size.message}`,
+      });
+      continue;
+    }
+    const expected = tensorByteSize(t);
+    const length = d.length ?? (Number.isNaN(expected) ? size - d.offset : expected);
+    if (!Number.isSafeInteger(d.offset) || d.offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      problems.push({
+        code: 'external-range',
+        tensor: t.name,
+        message: `tensor '${t.name}': external data offset ${d.offset} / length ${d.length ?? '(to end)'} is not a valid byte range`,
+      });
+      continue;
+    }
+    if (d.offset + length > size) {
+      problems.push({
+        code: 'external-range',
+        tensor: t.name,
+        message: `tensor '${t.name}': external data range offset ${d.offset} + length ${length} exceeds '${location}' (${size} bytes)`,
+      });
+      continue;
+    }
+    if (length > 0) {
+      const list = ranges.get(location) ?? [];
+      list.push({ start: d.offset, end: d.offset + length, tensor: t.name });
+      ranges.set(location, list);
+    }
+  }
+  for (const [location, list] of ranges) {
+    list.sort((a, b) => a.start - b.start || a.end - b.end);
+    let reach = list[0];
+    for (const r of list.slice(1)) {
+      if (r.start < reach.end && r.tensor !== reach.tensor) {
+        problems.push({
+          code: 'external-overlap',
+          tensor: r.tensor,
+          message: `tensor '${r.tensor}': external data bytes ${r.start}–${r.end} of '${location}' overlap those of '${reach.tensor}' (${reach.start}–${reach.end})`,
+        });
+      }
+      if (r.end > reach.end) reach = r;
+    }
+  }
+  return problems;
+}
+
 /** One piece of a data file to write: `bytes()` is called when the writer reaches `offset`. */
 export interface DataFilePart {
   offset: number;

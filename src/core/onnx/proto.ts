@@ -10,6 +10,12 @@ import { onnx } from './generated/onnx.js';
 protobuf.util.Long = Long;
 protobuf.configure();
 
+// String fields (names, doc strings, metadata) decode like every other UTF-8 reader (TextDecoder, WHATWG): invalid
+// bytes become U+FFFD. protobufjs's own decoder turns them into lone surrogates and shifted characters instead.
+const utf8Decoder = new TextDecoder();
+protobuf.util.utf8.read = (buffer: Uint8Array, start: number, end: number) =>
+  utf8Decoder.decode(buffer.subarray(start, end));
+
 export { Long, onnx };
 
 /**

@@ -4,6 +4,7 @@
  */
 
 import type { CostTotals, LayerCost, ModelProfile, TensorSummary } from '../analysis/cost.js';
+import { clipText, csvField, markdownCode, markdownText, terminalText } from './safeText.js';
 import { formatBytes, formatShape } from './summary.js';
 
 export interface CostReportOptions {
@@ -105,18 +106,22 @@ export function reportHeading(p: ModelProfile, options: CostReportOptions, shown
   return `${options.file ?? p.model.graphName}: ${what}${folded ? ` (${folded} constant-folded nodes not shown)` : ''}`;
 }
 
-/** Fixed-width columns: numeric ones right-aligned, cells clipped to `maxWidth` with an ellipsis. */
+/**
+ * Fixed-width columns: numeric ones right-aligned, cells clipped to `maxWidth` with an ellipsis, control and bidi
+ * characters in cells shown as escapes (safeText.ts) so that a model's names cannot break the table.
+ */
 export function renderTable(
   header: string[],
   numericColumns: boolean[],
-  rows: string[][],
+  modelRows: string[][],
   footer: string[],
   maxWidth: number[],
 ): string[] {
+  const rows = modelRows.map((r) => r.map((cell, c) => terminalText(cell, maxWidth[c] ?? 24)));
   const widths = header.map((h, c) =>
     Math.min(maxWidth[c] ?? 24, Math.max(h.length, footer[c].length, ...rows.map((r) => r[c].length))),
   );
-  const clip = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
+  const clip = clipText;
   const line = (r: string[]) =>
     r
       .map((cell, c) =>
@@ -133,21 +138,21 @@ export function formatCostTable(p: ModelProfile, options: CostReportOptions = {}
   const rows = layers.map(costRow);
   const totals = costTotalRow(p.totals, 'total (all layers)');
   return [
-    reportHeading(p, options, layers.length),
+    terminalText(reportHeading(p, options, layers.length), LINE_MAX),
     modeLine(p),
-    inputsLine(p),
+    terminalText(inputsLine(p), LINE_MAX),
     ...totalsLines(p.totals),
     '',
     ...renderTable(columns, numeric, rows, totals, [56, 24, 28, 14, 16, 14, 16]),
-    ...p.warnings.map((w) => `warning: ${w.message}`),
+    ...p.warnings.map((w) => `warning: ${terminalText(w.message, LINE_MAX)}`),
   ].join('\n');
 }
 
-export function csvCell(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** Longest line of model text (a heading, the inputs, a warning) in a text or Markdown report. */
+export const LINE_MAX = 2000;
+
+/** One CSV field: quoted per RFC 4180, formula starts neutralised (safeText.ts). */
+export const csvCell = csvField;
 
 const shapeText = (o: TensorSummary | undefined) =>
   o?.shape ? o.shape.map((d) => (d === null ? '?' : String(d))).join('x') : '';
@@ -212,20 +217,25 @@ export function formatCostCsv(p: ModelProfile, options: CostReportOptions = {}):
 
 export function formatCostMarkdown(p: ModelProfile, options: CostReportOptions = {}): string {
   const layers = reportLayers(p, options.top);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const mdRow = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
+  // Model text is escaped (markdownText / markdownCode); our own labels and headers are Markdown as written.
+  const mdRow = (r: string[]) => `| ${r.join(' | ')} |`;
   return [
-    `## ${esc(reportHeading(p, options, layers.length))}`,
+    `## ${markdownText(reportHeading(p, options, layers.length), LINE_MAX)}`,
     '',
     `${modeLine(p)}  `,
-    `${inputsLine(p)}  `,
-    ...totalsLines(p.totals).map((l) => `${l}  `),
+    `${markdownText(inputsLine(p), LINE_MAX)}  `,
+    ...totalsLines(p.totals).map((l) => `${markdownText(l, LINE_MAX)}  `),
     '',
     mdRow(columns),
     `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...layers.map((l) => mdRow(costRow(l).map((c, i) => (i === 0 || i === 1 ? `\`${c}\`` : c)))),
-    mdRow(costTotalRow(p.totals, '**total**')),
-    ...(p.warnings.length ? ['', ...p.warnings.map((w) => `- warning: ${w.message}`)] : []),
+    ...layers.map((l) => mdRow(costRow(l).map((c, i) => (i === 0 || i === 1 ? markdownCode(c) : markdownText(c))))),
+    mdRow([
+      '**total**',
+      ...costTotalRow(p.totals, '')
+        .slice(1)
+        .map((c) => markdownText(c)),
+    ]),
+    ...(p.warnings.length ? ['', ...p.warnings.map((w) => `- warning: ${markdownText(w.message, LINE_MAX)}`)] : []),
   ].join('\n');
 }
 

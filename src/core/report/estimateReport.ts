@@ -19,12 +19,14 @@ import {
   csvCell,
   csvLayers,
   inputsLine,
+  LINE_MAX,
   modeLine,
   renderTable,
   reportHeading,
   reportLayers,
   totalsLines,
 } from './costReport.js';
+import { markdownCode, markdownText, terminalText } from './safeText.js';
 
 const pct = (share: number | null) => (share === null ? '' : `${(share * 100).toFixed(1)}%`);
 
@@ -147,37 +149,40 @@ export function formatEstimateTable(p: ModelProfile, est: Estimate, options: Cos
   const layers = reportLayers(p, options.top);
   const { header, numeric, rows, footer } = tableParts(p, est, layers);
   return [
-    reportHeading(p, options, layers.length),
-    targetLine(est),
+    terminalText(reportHeading(p, options, layers.length), LINE_MAX),
+    terminalText(targetLine(est), LINE_MAX),
     modeLine(p),
-    inputsLine(p),
+    terminalText(inputsLine(p), LINE_MAX),
     ...totalsLines(p.totals),
     ...estimateTotalsLines(est),
     '',
     ...renderTable(header, numeric, rows, footer, [5, 36, 20, 20, 10, 12, 12, 16, 10, 6, 8, 16]),
-    ...p.warnings.map((w) => `warning: ${w.message}`),
-    ...(est.diagnostics.length ? ['', 'diagnostics:', ...est.diagnostics.map((d) => `  ${formatDiagnostic(d)}`)] : []),
+    ...p.warnings.map((w) => `warning: ${terminalText(w.message, LINE_MAX)}`),
+    ...(est.diagnostics.length
+      ? ['', 'diagnostics:', ...est.diagnostics.map((d) => `  ${terminalText(formatDiagnostic(d), LINE_MAX)}`)]
+      : []),
   ].join('\n');
 }
 
 export function formatEstimateMarkdown(p: ModelProfile, est: Estimate, options: CostReportOptions = {}): string {
   const layers = reportLayers(p, options.top);
   const { header, numeric, rows, footer } = tableParts(p, est, layers);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const mdRow = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
+  // Model text is escaped (markdownText / markdownCode); our own labels and headers are Markdown as written.
+  const esc = (s: string) => markdownText(s, LINE_MAX);
+  const mdRow = (r: string[]) => `| ${r.join(' | ')} |`;
   return [
     `## ${esc(reportHeading(p, options, layers.length))}`,
     '',
     `${esc(targetLine(est))}  `,
     `${modeLine(p)}  `,
-    `${inputsLine(p)}  `,
-    ...totalsLines(p.totals).map((l) => `${l}  `),
+    `${esc(inputsLine(p))}  `,
+    ...totalsLines(p.totals).map((l) => `${esc(l)}  `),
     ...estimateTotalsLines(est).map((l) => `${esc(l.trim())}  `),
     '',
-    mdRow(header),
+    mdRow(header.map((h) => h.replace(/\|/g, '\\|'))),
     `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...rows.map((r) => mdRow(r.map((c, i) => ((i === 1 || i === 2) && c ? `\`${c}\`` : c)))),
-    mdRow(footer.map((c, i) => (i === 1 ? '**total**' : c))),
+    ...rows.map((r) => mdRow(r.map((c, i) => ((i === 1 || i === 2) && c ? markdownCode(c) : markdownText(c))))),
+    mdRow(footer.map((c, i) => (i === 1 ? '**total**' : markdownText(c)))),
     ...(p.warnings.length ? ['', ...p.warnings.map((w) => `- warning: ${esc(w.message)}`)] : []),
     ...(est.diagnostics.length
       ? ['', '### Diagnostics', '', ...est.diagnostics.map((d) => `- ${esc(formatDiagnostic(d))}`)]

@@ -8,6 +8,7 @@ import type { Dim, Model, Tensor, TypeInfo, ValueInfo } from '../onnx/ir.js';
 import { normalizeDomain, walkGraphs } from '../onnx/ir.js';
 import { elementCount, tensorByteSize } from '../onnx/tensor.js';
 import type { Problem } from '../onnx/validate.js';
+import { terminalText } from './safeText.js';
 
 export interface ValueSummary {
   name: string;
@@ -163,5 +164,6 @@ export function formatSummaryText(s: ModelSummary): string {
   const errors = s.problems.filter((p) => p.severity === 'error').length;
   lines.push(`Validation: ${errors} error(s), ${s.problems.length - errors} warning(s)`);
   for (const p of s.problems) lines.push(`  ${p.severity}: ${p.where}${p.message}`);
-  return lines.join('\n');
+  // Names, metadata and messages are the model's text: one line each, controls escaped, clipped (safeText.ts).
+  return lines.map((l) => terminalText(l, 2000)).join('\n');
 }
