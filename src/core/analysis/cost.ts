@@ -464,6 +464,8 @@ function emptyTotals(): CostTotals {
 }
 
 function addByDtype(into: Record<string, DtypeCount>, from: Record<string, DtypeCount>): void {
+  // Most layers have no weights and share one empty object: nothing to enumerate.
+  if (from === noParams) return;
   for (const k in from) {
     const v = from[k];
     const t = into[k] ?? { params: 0, bytes: 0 };
