@@ -2,7 +2,9 @@
  * Whole-process measurements for the benchmarks: wall time with process.hrtime around the child's whole life
  * (spawn to exit, as the parent sees it), and peak resident memory from GNU time (`/usr/bin/time -f %M`, Debian's
  * `time` package), which reports the ru_maxrss that wait4() returns for the child — the kernel's own high-water
- * mark, so nothing between two samples is missed, and it covers the process to its last instruction.
+ * mark, so nothing between two samples is missed, and it covers the process to its last instruction. GNU time also
+ * gives the CPU time (%U user + %S system, from the same wait4(), all threads included, 10 ms resolution): on a
+ * busy machine the wall time mostly says how long the scheduler kept the process waiting, the CPU time does not.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +18,8 @@ export interface ProcessMeasure {
   wallMs: number;
   /** NaN when GNU time is not installed. */
   peakRssBytes: number;
+  /** CPU time of the child and its threads in user and kernel mode (GNU time's %U + %S); NaN without GNU time. */
+  cpuMs: number;
   status: number | null;
   stdout: string;
   stderr: string;
@@ -31,7 +35,7 @@ export function measureProcess(
   const out = options.stdoutFile ?? (options.discardStdout ? '/dev/null' : undefined);
   const outFd = out === undefined ? undefined : openSync(out, 'w');
   try {
-    const [cmd, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M', '-o', report, command, ...args]] : [command, args];
+    const [cmd, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', report, command, ...args]] : [command, args];
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, {
       cwd: options.cwd,
@@ -43,12 +47,17 @@ export function measureProcess(
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.error) throw new Error(`${command} ${args.join(' ')}: ${r.error.message}`);
     let peakRssBytes = Number.NaN;
+    let cpuMs = Number.NaN;
     if (hasGnuTime && existsSync(report)) {
       // With a non-zero exit status GNU time writes "Command exited with non-zero status N" first.
       const last = readFileSync(report, 'utf8').trim().split('\n').pop() ?? '';
-      if (/^\d+$/.test(last)) peakRssBytes = Number(last) * 1024;
+      const m = /^(\d+) (\d+\.\d+) (\d+\.\d+)$/.exec(last);
+      if (m) {
+        peakRssBytes = Number(m[1]) * 1024;
+        cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
+      }
     }
-    return { wallMs, peakRssBytes, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+    return { wallMs, peakRssBytes, cpuMs, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   } finally {
     if (outFd !== undefined) closeSync(outFd);
     rmSync(dir, { recursive: true, force: true });

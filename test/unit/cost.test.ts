@@ -337,6 +337,37 @@ test('name-scope totals add up to the model totals at every level', () => {
   assert.equal(sumOfStages, p.totals.macs);
 });
 
+test('scopes revisited out of order, with more children than are scanned, collect the right layers', () => {
+  // 12 sibling scopes under '/blocks', visited round-robin three times: each visit after the first finds its scope
+  // again, by scanning while '/blocks' has few children and by name once it has many.
+  const b = new GraphBuilder({ opset: 17 });
+  let x = b.input('x', F, [1, 4]);
+  const expected = new Map<string, number[]>();
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < 12; k++) {
+      const index = round * 12 + k;
+      x = b.node('Relu', [x], {}, { name: `/blocks/s${k}/Relu_${round}` });
+      expected.set(`blocks/s${k}`, [...(expected.get(`blocks/s${k}`) ?? []), index]);
+    }
+  }
+  b.output(x, F, [1, 4]);
+  const p = profileModel(b.build());
+  checkScope(p.scopes, p.layers);
+  const blocks = p.scopes.children[0];
+  assert.equal(p.scopes.children.length, 1, 'one top-level scope');
+  assert.deepEqual(
+    blocks.children.map((c) => c.name),
+    Array.from({ length: 12 }, (_, k) => `s${k}`),
+    'children in order of first appearance, each once',
+  );
+  for (const c of blocks.children) {
+    assert.equal(c.path, `blocks/${c.name}`);
+    assert.deepEqual(c.layerIndices, expected.get(c.path), `layers of ${c.path}`);
+    assert.equal(c.totals.layers, 3, `layer count of ${c.path}`);
+  }
+  assert.equal(blocks.totals.layers, 36);
+});
+
 test('a Loop body is costed once (one iteration), an If by its heavier branch, and a warning says so', () => {
   const b = new GraphBuilder({ opset: 17 });
   const x = b.input('x', F, [1, 4]);

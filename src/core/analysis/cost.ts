@@ -463,9 +463,9 @@ function emptyTotals(): CostTotals {
   };
 }
 
-const summable: Summable[] = ['macs', 'flops', 'activationBytes', 'inputBytes', 'memoryBytes'];
-
 function addByDtype(into: Record<string, DtypeCount>, from: Record<string, DtypeCount>): void {
+  // Most layers have no weights and share one empty object: nothing to enumerate.
+  if (from === noParams) return;
   for (const k in from) {
     const v = from[k];
     const t = into[k] ?? { params: 0, bytes: 0 };
@@ -499,7 +499,14 @@ function addLayer(t: CostTotals, l: LayerCost): void {
 
 /** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
 function finishTotals(t: CostTotals): CostTotals {
-  for (const k of summable) t[k] = t.unknownLayers[k] ? null : t.known[k];
+  // Field by field (a loop over their names makes every access a keyed lookup; there is a totals per scope).
+  const known = t.known;
+  const unknown = t.unknownLayers;
+  t.macs = unknown.macs ? null : known.macs;
+  t.flops = unknown.flops ? null : known.flops;
+  t.activationBytes = unknown.activationBytes ? null : known.activationBytes;
+  t.inputBytes = unknown.inputBytes ? null : known.inputBytes;
+  t.memoryBytes = unknown.memoryBytes ? null : known.memoryBytes;
   t.intensity = t.flops !== null && t.memoryBytes ? t.flops / t.memoryBytes : null;
   return t;
 }
@@ -510,9 +517,31 @@ function totalsOf(layers: LayerCost[]): CostTotals {
   return finishTotals(t);
 }
 
+/** Up to this many children, a scope's child is found by scanning them. */
+const SCAN_CHILDREN = 8;
+
 function buildScopes(layers: LayerCost[]): ScopeCost {
-  // The scopes are built in their final shape; each one's children by name are kept aside while building.
+  // The scopes are built in their final shape. A scope's child is found by scanning its children while they are
+  // few (most scopes have one or two: a map each cost a lot of memory on a 50k-node model); a scope with more
+  // gets its children by name kept aside.
   const childrenByName = new Map<ScopeCost, Map<string, ScopeCost>>();
+  const childNamed = (at: ScopeCost, name: string): ScopeCost | undefined => {
+    const children = at.children;
+    if (children.length <= SCAN_CHILDREN) {
+      for (let k = 0; k < children.length; k++) if (children[k].name === name) return children[k];
+      return undefined;
+    }
+    let byName = childrenByName.get(at);
+    if (!byName) {
+      byName = new Map(children.map((c) => [c.name, c]));
+      childrenByName.set(at, byName);
+    }
+    return byName.get(name);
+  };
+  const addChild = (at: ScopeCost, child: ScopeCost): void => {
+    at.children.push(child);
+    childrenByName.get(at)?.set(child.name, child);
+  };
   const make = (name: string, path: string): ScopeCost => ({
     name,
     path,
@@ -535,17 +564,11 @@ function buildScopes(layers: LayerCost[]): ScopeCost {
       let at = chain[shared];
       for (let j = shared; j < scope.length; j++) {
         const s = scope[j];
-        let byName = childrenByName.get(at);
-        let child = byName?.get(s);
+        let child = childNamed(at, s);
         if (!child) {
           // join, not a template: a flat string (a concatenation would be flattened again by every JSON.stringify).
           child = make(s, at.path ? [at.path, s].join('/') : s);
-          if (!byName) {
-            byName = new Map();
-            childrenByName.set(at, byName);
-          }
-          byName.set(s, child);
-          at.children.push(child);
+          addChild(at, child);
         }
         chain.push(child);
         at = child;
