@@ -61,6 +61,8 @@ export function problemItems(view: EstimateView, graph: GraphModel): ProblemItem
 /** Status bar text: `$(chip) cortex-m7 · 45.2 ms` (or with what does not fit). */
 export function statusText(targetId: string, view: EstimateView | undefined): string {
   if (!view) return `$(chip) ${targetId}`;
+  // Right after a target change the estimate shown is still the old target's: say so rather than mix the two.
+  if (view.target.id !== targetId) return `$(chip) ${targetId} · $(sync~spin) estimating…`;
   const t = view.totals;
   const latency = t.latencyMs === null ? `≥ ${formatMs(t.knownLatencyMs)} ms` : `${formatMs(t.latencyMs)} ms`;
   const over = [t.fits.ram === false ? 'RAM' : '', t.fits.flash === false ? 'flash' : ''].filter(Boolean);
