@@ -21,6 +21,7 @@ import type { Attribute, Model, Node, Tensor, ValueInfo } from '../onnx/ir.js';
 import { normalizeDomain, opsetVersion } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
+import { dropIntermediateValueInfo } from './graphEdit.js';
 import { getAttr, graphConstants, makeNode, NameAllocator, namesUsedInSubgraphs, refuseQuantized } from './quantize.js';
 import type { TransformReport, TransformResult } from './types.js';
 
@@ -86,6 +87,11 @@ export interface Fp16Options {
   blockOpTypes?: readonly string[];
   /** Node names kept in float32. */
   blockNodes?: readonly string[];
+  /**
+   * Keep the value_info (declared types and shapes) of intermediate values. Default false: they are dropped (ONNX
+   * Runtime infers them; inputs and outputs stay typed), which saves their bytes.
+   */
+  keepValueInfo?: boolean;
 }
 
 const FP16_MAX = 65504;
@@ -148,7 +154,7 @@ export async function convertToFloat16(
   const initNames = new Set(g.initializers.map((t) => t.name));
   const outputNames = new Set(g.outputs.map((v) => v.name));
   const subgraphReads = namesUsedInSubgraphs(g);
-  const names = new NameAllocator(model);
+  const names = new NameAllocator(model, 12);
 
   const isFloat = (name: string) => !!name && dtype(name) === DataType.FLOAT;
   const inSlots = (n: Node): number[] =>
@@ -399,5 +405,6 @@ export async function convertToFloat16(
     );
   } else report.notes.push('no constant was outside the float16 range (nothing clamped)');
   if (report.changedNodes.length === 0) report.warnings.push('nothing was converted: no float32 computation found');
-  return { model: { ...model, graph }, report };
+  const out = { ...model, graph };
+  return { model: options.keepValueInfo ? out : dropIntermediateValueInfo(out, report.notes), report };
 }

@@ -320,3 +320,19 @@ export function detachWeightInputs(model: Model): () => void {
     ];
   };
 }
+
+/**
+ * The model without the main graph's value_info (the declared types and shapes of intermediate values). Running
+ * does not need them — ONNX Runtime infers every intermediate type and shape when it loads the model — and the
+ * graph's inputs and outputs keep their declared types; but on small models with long converter names they weigh
+ * several percent of the file, and after a type change (FP16, INT8) they would have to be rewritten anyway.
+ * Subgraph value_info is kept. Says so in the report's notes when something was dropped.
+ */
+export function dropIntermediateValueInfo(model: Model, notes: string[]): Model {
+  const n = model.graph.valueInfo.length;
+  if (n === 0) return model;
+  notes.push(
+    `dropped the value_info of ${n} intermediate value${n === 1 ? '' : 's'} (declared types/shapes; ONNX Runtime infers them when loading, and the model inputs and outputs keep theirs)`,
+  );
+  return { ...model, graph: { ...model.graph, valueInfo: [] } };
+}

@@ -24,6 +24,7 @@ import type { Attribute, Graph, Model, Node, Tensor } from '../onnx/ir.js';
 import { normalizeDomain, opsetVersion, walkGraphs } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
+import { dropIntermediateValueInfo } from './graphEdit.js';
 import { TransformError, type TransformReport, type TransformResult } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -684,6 +685,11 @@ export interface DynamicQuantizeOptions {
   minWeightElements?: number;
   /** Raise the opset when the output needs it (per-channel: 13). Default true. */
   upgradeOpset?: boolean;
+  /**
+   * Keep the value_info (declared types and shapes) of intermediate values. Default false: they are dropped (ONNX
+   * Runtime infers them; inputs and outputs stay typed), which saves their bytes.
+   */
+  keepValueInfo?: boolean;
 }
 
 interface EditState {
@@ -812,7 +818,7 @@ export async function quantizeDynamic(
     return f?.kind === 'tensor' && f.dtype === DataType.FLOAT;
   };
   const st: EditState = {
-    names: new NameAllocator(src, 24),
+    names: new NameAllocator(src, 12),
     inits: [],
     replaced: new Set(),
     cache: new Map(),
@@ -1131,5 +1137,5 @@ export async function quantizeDynamic(
   }
   if (report.changedNodes.length === 0)
     report.warnings.push('nothing was quantized: no selected operator has a float32 constant weight');
-  return { model: out, report };
+  return { model: options.keepValueInfo ? out : dropIntermediateValueInfo(out, report.notes), report };
 }

@@ -29,6 +29,7 @@ import type {
   GeneratedFeedOptions,
   TensorRange,
 } from './calibration.js';
+import { dropIntermediateValueInfo } from './graphEdit.js';
 import {
   activationIntRange,
   adoptNames,
@@ -160,6 +161,11 @@ export interface StaticQuantizeOptions {
    * 2019). Default true.
    */
   biasCorrection?: boolean;
+  /**
+   * Keep the value_info (declared types and shapes) of intermediate values. Default false: they are dropped (ONNX
+   * Runtime infers them; inputs and outputs stay typed), which saves their bytes.
+   */
+  keepValueInfo?: boolean;
   onProgress?: (p: CalibrationProgress) => void;
   signal?: AbortSignal;
 }
@@ -357,7 +363,7 @@ export async function applyStaticQuantization(
   const g = m.graph;
   const selected = selectedNodes(m, options);
   const consts = graphConstants(g);
-  const names = new NameAllocator(m, 24);
+  const names = new NameAllocator(m, 12);
   const report: TransformReport = {
     transform: 'quantize-static',
     changedNodes: [],
@@ -764,7 +770,8 @@ export async function applyStaticQuantization(
       'the model has BatchNormalization nodes, which stay float: folding them into the preceding Conv first (pre-processing) gives better accuracy and integer fusion',
     );
   }
-  return { model: { ...m, graph }, report };
+  const out = { ...m, graph };
+  return { model: options.keepValueInfo ? out : dropIntermediateValueInfo(out, report.notes), report };
 }
 
 /**
