@@ -306,6 +306,9 @@ describe('the profiling panel in headless Chromium', () => {
     assert.ok((await seen(page, '.estimate-banner')).includes(other.estimate.target.name));
     // Progress with a Cancel button, gone when done.
     await post(page, { type: 'progress', stage: 'Estimating', fraction: 0.4 });
+    await page.waitForFunction(() =>
+      /Estimating 40%/.test(document.querySelector('.toolbar > .progress')?.textContent ?? ''),
+    );
     assert.match(await seen(page, '.toolbar > .progress'), /Estimating 40%/);
     await page.getByRole('button', { name: 'Cancel the running step' }).click();
     assert.ok(
@@ -313,7 +316,8 @@ describe('the profiling panel in headless Chromium', () => {
       'Cancel posts cancel',
     );
     await post(page, { type: 'progress', stage: 'Estimating', fraction: 1, done: true });
-    assert.ok(await page.locator('.toolbar > .progress').isHidden(), 'the progress goes away when done');
+    // Messages arrive as events: wait for the webview to handle it rather than look right away.
+    await page.locator('.toolbar > .progress').waitFor({ state: 'hidden', timeout: 10_000 });
     // A target the stub host has no estimate for.
     await page.locator('vscode-single-select').click();
     await page.getByRole('option', { name: /Cortex-M33/ }).click();
