@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { CompareData, CompareHostMessage, CompareWebviewMessage } from '../../webview/compare/protocol.js';
 import { compareHtml } from './compareHtml.js';
+
 import { postToModel } from './shared.js';
 
 export interface CompareModels {
