@@ -20,7 +20,7 @@ import { compareGraph } from '../../src/extension/compareGraph.js';
 import { compareHtml } from '../../src/extension/compareHtml.js';
 import type { CompareData } from '../../webview/compare/protocol.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './harness.js';
-import { bert2k, HOSTILE_NODE, hostileModel } from './models.js';
+import { bert2k, chain50k, HOSTILE_NODE, hostileModel } from './models.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -116,6 +116,10 @@ describe('the compare view in headless Chromium', () => {
     const vww = readFileSync(join(root, 'samples', 'vww_96_float.onnx'));
     cases.vww = await withFp16('vww_96_float.onnx', decodeModel(vww, { fileName: 'vww_96_float.onnx' }));
     cases.bert2k = await withFp16('bert2k.onnx', bert2k());
+    // Model A over the node limit: its graph is a notice, model B's is drawn.
+    const huge = compareGraph(chain50k());
+    assert.ok('omitted' in huge, 'a 50k-node graph is left out');
+    cases.huge = { ...data, graphs: { a: huge, b: compareGraph(b) } };
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const origin = `http://${req.headers.host}`;
@@ -276,6 +280,19 @@ describe('the compare view in headless Chromium', () => {
 
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no payload ran');
     assert.deepEqual(await page.evaluate(() => window.__cmpViolations), [], 'no CSP violation (worker included)');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shows a notice instead of the graph of a model over the node limit', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}/view?case=huge`);
+    await page.locator('.graph-pane[data-side=b] canvas.graph-canvas[data-rendered]').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('.graph-pane[data-side=a] canvas').count(), 0, 'no canvas for model A');
+    const notice = (await page.locator('.graph-pane[data-side=a] .notice').textContent()) ?? '';
+    assert.match(notice, /50,0\d\d nodes: too many to draw here/);
     assert.deepEqual(errors, []);
     await page.close();
   });
