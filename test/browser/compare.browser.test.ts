@@ -314,6 +314,13 @@ describe('the compare view in headless Chromium', () => {
           `A ${a.timings?.totalMs.toFixed(0)} ms (layout ${a.timings?.layoutMs.toFixed(0)}), ` +
           `B ${b.timings?.totalMs.toFixed(0)} ms (layout ${b.timings?.layoutMs.toFixed(0)}); page load to both drawn ${wall} ms`,
       );
+      // Side by side when wide, stacked when narrow.
+      const top = async (side: string) =>
+        (await page.locator(`.graph-pane[data-side=${side}]`).boundingBox())?.y ?? Number.NaN;
+      await page.setViewportSize({ width: 1200, height: 800 });
+      assert.equal(await top('a'), await top('b'), 'side by side in a wide view');
+      await page.setViewportSize({ width: 600, height: 800 });
+      assert.ok((await top('b')) > (await top('a')) + 100, 'stacked in a narrow view');
       assert.deepEqual(await page.evaluate(() => window.__cmpViolations), []);
       assert.deepEqual(errors, []);
       await page.close();

@@ -5,6 +5,7 @@
  */
 import type { LayerDiff, TotalRow } from '../../src/core/transforms/compare.js';
 import { button, el, table } from '../dom.js';
+import { readPalette, watchTheme } from '../graph/theme.js';
 import { GraphPane } from './graphPane.js';
 import type {
   CompareData,
@@ -306,6 +307,12 @@ if ((globalThis as { __empTest?: boolean }).__empTest) {
     },
   };
 }
+
+// The graphs follow VS Code's theme, as in the model editor.
+watchTheme(() => {
+  const palette = readPalette();
+  for (const p of [panes.a, panes.b]) p?.canvas.setPalette(palette);
+});
 
 let received = false;
 window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
