@@ -64,7 +64,14 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The child process every ONNX Runtime run happens in (src/node/ortProcess.ts), and the compare view's script.
   { ...common, entryPoints: ['src/node/ortRunner.ts'], outfile: 'dist/ortRunner.js' },
-  { ...browser, sourcemap: !production, entryPoints: ['webview/compare/main.ts'], outfile: 'dist/compare.js' },
+  // The compare view draws both models' graphs with the same layout worker as the model editor.
+  {
+    ...browser,
+    sourcemap: !production,
+    entryPoints: ['webview/compare/main.ts'],
+    outfile: 'dist/compare.js',
+    plugins: [layoutWorkerPlugin],
+  },
   {
     ...browser,
     sourcemap: !production,

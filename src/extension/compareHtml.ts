@@ -3,13 +3,18 @@
  * page. No model data is ever put in it: the data arrives by postMessage.
  */
 
-/** The compare page: nothing allowed by default, the script by this render's nonce, styles from the assets. */
+/**
+ * The compare page: nothing allowed by default, the script by this render's nonce, styles from the assets, and
+ * the layout worker from a blob: URL.
+ */
 export function compareHtml(page: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
   const csp = [
     "default-src 'none'",
     `style-src ${page.cspSource}`,
     `script-src 'nonce-${page.nonce}'`,
     `font-src ${page.cspSource}`,
+    // The graphs' layout worker starts from a blob: URL, as in the model editor's page.
+    'worker-src blob:',
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">

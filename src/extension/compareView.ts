@@ -1,7 +1,8 @@
 /**
  * The compare view: a webview panel with two models' totals side by side (and, after a transform, its validation
  * in ONNX Runtime and the estimate on the current target) and the per-layer diff of src/core/transforms/compare.ts,
- * changed layers highlighted. Clicking a layer reveals it in that model's editor (opened when it is not).
+ * changed layers highlighted, and both models' graphs with those layers filled (see compareGraph.ts). Clicking a
+ * layer's name reveals it in that model's editor (opened when it is not).
  * The page has its own strict CSP with a fresh nonce; the data arrives by postMessage after the webview's `ready`.
  */
 import * as vscode from 'vscode';

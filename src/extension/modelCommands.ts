@@ -43,6 +43,7 @@ import {
   transformJob,
   transformSummary,
 } from './commandOptions.js';
+import { compareGraph } from './compareGraph.js';
 import { showCompareView } from './compareView.js';
 import { COMMANDS, currentTargetId, postToModel } from './shared.js';
 import { requireTrust } from './trust.js';
@@ -394,7 +395,16 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
   const column = vscode.window.tabGroups.activeTabGroup.viewColumn;
   // The comparison first, beside; then, once its page has loaded, the new model where the original is (two
   // webviews loading at once can stall one of them).
-  await showCompareView(deps.context, transformCompareData(r, { a: basename(path), b: outName }), {
+  const compared = transformCompareData(r, { a: basename(path), b: outName });
+  const graphOf = (u: vscode.Uri) =>
+    readModel(u).then(
+      (m) => compareGraph(m.model),
+      (err: unknown) => ({
+        omitted: `The model could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    );
+  compared.graphs = { a: await graphOf(uri), b: await graphOf(newUri) };
+  await showCompareView(deps.context, compared, {
     a: uri,
     b: newUri,
     inputOffsets: r.inputOffsets,
@@ -472,6 +482,7 @@ async function compareCommand(deps: Deps, arg: unknown, other: unknown): Promise
               }
             : {}),
           notes: [],
+          graphs: { a: compareGraph(ma.model), b: compareGraph(mb.model) },
         },
         offsets: { a: inputOffset(ma.model), b: inputOffset(mb.model) },
       };

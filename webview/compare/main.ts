@@ -5,7 +5,15 @@
  */
 import type { LayerDiff, TotalRow } from '../../src/core/transforms/compare.js';
 import { button, el, table } from '../dom.js';
-import type { CompareData, CompareHostMessage, CompareWebviewMessage, EstimateTotals } from './protocol.js';
+import { readPalette, watchTheme } from '../graph/theme.js';
+import { GraphPane } from './graphPane.js';
+import type {
+  CompareData,
+  CompareGraph,
+  CompareHostMessage,
+  CompareWebviewMessage,
+  EstimateTotals,
+} from './protocol.js';
 
 declare function acquireVsCodeApi(): {
   postMessage(msg: CompareWebviewMessage): void;
@@ -17,6 +25,13 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
 /** Rows beyond this are left out of the table (the header says how many). */
 const MAX_ROWS = 5000;
+
+/** The two graphs (when the host sent them and they are drawn), the selected layer, and each shown row. */
+const panes: { a?: GraphPane; b?: GraphPane } = {};
+let selectedDiff: LayerDiff | undefined;
+const rowOf = new Map<LayerDiff, HTMLTableRowElement>();
+/** Each side's layer index -> its entry in the diff. */
+const diffOf = { a: new Map<number, LayerDiff>(), b: new Map<number, LayerDiff>() };
 
 const count = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toLocaleString('en-US'));
 
@@ -115,7 +130,57 @@ function render(data: CompareData): void {
     app.append(sec);
   }
 
+  if (data.graphs) app.append(graphSection(data, data.graphs));
   app.append(layerSection(data));
+}
+
+function graphSection(data: CompareData, graphs: NonNullable<CompareData['graphs']>): HTMLElement {
+  const sec = el('section', undefined, 'graphs-section');
+  sec.append(el('h2', 'Graphs'));
+  const legend = el('p', undefined, 'legend muted');
+  for (const k of ['changed', 'removed', 'added'] as const) {
+    legend.append(el('span', undefined, `swatch swatch-${k}`), el('span', ` ${k}  `));
+  }
+  legend.append(el('span', 'Choose a node or a row of the table to select the layer in both graphs.'));
+  sec.append(legend);
+  const row = el('div', undefined, 'graphs');
+  const layers = data.comparison.layers;
+  for (const side of ['a', 'b'] as const) {
+    const pane = el('div', undefined, 'graph-pane');
+    pane.dataset.side = side;
+    const title = el('h3');
+    title.append(el('span', `${side.toUpperCase()}: `, 'muted'), el('span', data[side].label));
+    pane.append(title);
+    const g: CompareGraph = graphs[side];
+    if ('omitted' in g) {
+      pane.append(el('p', g.omitted, 'notice'));
+    } else {
+      const host = el('div', undefined, 'graph-host');
+      pane.append(host);
+      panes[side] = new GraphPane(host, side, g.model, layers, (layer) => {
+        const d = diffOf[side].get(layer);
+        if (d) selectDiff(d, side);
+      });
+    }
+    row.append(pane);
+  }
+  sec.append(row);
+  return sec;
+}
+
+/** Selects a layer of the diff: its row, and its node in each graph that has it (`from`: the graph clicked). */
+function selectDiff(d: LayerDiff, from?: 'a' | 'b'): void {
+  selectedDiff = d;
+  for (const [l, tr] of rowOf) tr.classList.toggle('selected', l === d);
+  const tr = rowOf.get(d);
+  if (tr && from) tr.scrollIntoView({ block: 'nearest' });
+  for (const side of ['a', 'b'] as const) {
+    const pane = panes[side];
+    const layer = d[side];
+    if (!pane || side === from) continue;
+    if (layer) void pane.revealLayer(layer.index);
+    else pane.clearSelection();
+  }
 }
 
 function estimateTable(e: NonNullable<CompareData['estimate']>): HTMLTableElement {
@@ -134,6 +199,12 @@ function estimateTable(e: NonNullable<CompareData['estimate']>): HTMLTableElemen
 
 function layerSection(data: CompareData): HTMLElement {
   const c = data.comparison;
+  diffOf.a.clear();
+  diffOf.b.clear();
+  for (const l of c.layers) {
+    if (l.a) diffOf.a.set(l.a.index, l);
+    if (l.b) diffOf.b.set(l.b.index, l);
+  }
   const sec = el('section', undefined, 'layers');
   const s = c.summary;
   sec.append(el('h2', 'Layers'));
@@ -173,6 +244,7 @@ function reveal(side: 'a' | 'b', node: number): void {
 }
 
 function layerTable(layers: LayerDiff[]): HTMLElement {
+  rowOf.clear();
   if (!layers.length) return el('p', 'No layer differs.', 'muted');
   const t = el('table', undefined, 'diff');
   const head = t.createTHead().insertRow();
@@ -185,6 +257,8 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
   for (const l of layers.slice(0, MAX_ROWS)) {
     const tr = body.insertRow();
     tr.className = `status-${l.status}`;
+    rowOf.set(l, tr);
+    if (l === selectedDiff) tr.classList.add('selected');
     tr.insertCell().textContent = l.status + (l.matchedBy && l.matchedBy !== 'name' ? ` (${l.matchedBy})` : '');
     for (const side of ['a', 'b'] as const) {
       const cell = tr.insertCell();
@@ -205,10 +279,12 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
     tr.insertCell().textContent = l.changes
       .filter((x) => !x.startsWith('params ') && !x.startsWith('MACs ') && !x.startsWith('op '))
       .join('; ');
-    // A click anywhere on the row shows the layer in B (the new model), or in A when it was removed.
+    // A click anywhere else on the row selects the layer in both graphs; without graphs it shows the layer in B
+    // (the new model), or in A when it was removed.
     tr.addEventListener('click', (ev) => {
       if ((ev.target as HTMLElement).closest('button')) return;
-      if (l.b) reveal('b', l.b.index);
+      if (panes.a || panes.b) selectDiff(l);
+      else if (l.b) reveal('b', l.b.index);
       else if (l.a) reveal('a', l.a.index);
     });
   }
@@ -219,11 +295,32 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
   return wrap;
 }
 
+/** Read-only views of the graphs for the browser tests (only when the page asks). */
+if ((globalThis as { __empTest?: boolean }).__empTest) {
+  (globalThis as { __cmp?: unknown }).__cmp = {
+    stats: (side: 'a' | 'b') => panes[side]?.stats(),
+    fillOfLayer: (side: 'a' | 'b', layer: number) => panes[side]?.fillOfLayer(layer) ?? null,
+    fit: (side: 'a' | 'b') => panes[side]?.canvas.fit(),
+    screenBoxOfLayer: (side: 'a' | 'b', layer: number) => {
+      const p = panes[side];
+      return p ? p.canvas.screenBox(p.offset + layer) : undefined;
+    },
+  };
+}
+
+// The graphs follow VS Code's theme, as in the model editor.
+watchTheme(() => {
+  const palette = readPalette();
+  for (const p of [panes.a, panes.b]) p?.canvas.setPalette(palette);
+});
+
 let received = false;
 window.addEventListener('message', (ev: MessageEvent<CompareHostMessage>) => {
   const msg = ev.data;
   switch (msg?.type) {
     case 'compare':
+      // A late answer to a repeated `ready` brings the same data again: the page is drawn once.
+      if (received) break;
       received = true;
       render(msg.data);
       break;

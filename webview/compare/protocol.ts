@@ -3,7 +3,14 @@
  * sends everything the view shows in one `compare` message after the webview's `ready`; model strings in it are
  * only ever set as text.
  */
+import type { GraphModel } from '../../src/core/report/graphModel.js';
 import type { ModelComparison } from '../../src/core/transforms/compare.js';
+
+/** Models with more op nodes than this get a notice instead of their graph, so that the view stays responsive. */
+export const MAX_COMPARE_GRAPH_NODES = 20_000;
+
+/** One model's graph for the compare view: its graph model, or why it is left out. */
+export type CompareGraph = { model: GraphModel } | { omitted: string };
 
 /** One model of the comparison. */
 export interface CompareSide {
@@ -39,6 +46,8 @@ export interface CompareData {
   estimate?: { target: string; accuracy: string; a: EstimateTotals; b: EstimateTotals };
   /** What the transform did and warned about, one line each. */
   notes: string[];
+  /** Both models' graphs, drawn side by side with the changed layers highlighted. */
+  graphs?: { a: CompareGraph; b: CompareGraph };
 }
 
 /** Host -> compare webview. */
