@@ -1,6 +1,7 @@
 // One build for every bundle: the extension host (CommonJS, `vscode` external) and its analysis worker, the CLI, the
 // webview, and the webview's layout worker. The layout worker is built first, in memory, and reaches the webview
 // bundle as the text of the module `emp:layout-worker`: a VS Code webview can only start workers from blob: (or data:) URLs.
+import { chmod } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -86,4 +87,7 @@ if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  // The CLI is the package's `bin`: npm marks bin targets executable only when it links them, which in a fresh
+  // clone (`npm ci`, then the build) happens before dist/cli.js exists.
+  await chmod('dist/cli.js', 0o755);
 }
