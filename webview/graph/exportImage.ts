@@ -5,23 +5,25 @@
  * that the tests run it in Node too.
  */
 import { formatMetric, type Overlay, textOn } from './overlay.js';
+import type { Palette } from './palette.js';
 import type { Scene } from './scene.js';
 
-/** The theme colours the picture uses (a part of the canvas palette). */
-export interface SvgColours {
-  background: string;
-  foreground: string;
-  muted: string;
-  nodeFill: string;
-  nodeBorder: string;
-  ioFill: string;
-  scopeFill: string;
-  scopeBorder: string;
-  frameFill: string;
-  frameBorder: string;
-  edge: string;
-  fontFamily: string;
-}
+/** The theme colours the picture uses: the part of the canvas palette an SVG needs. */
+export type SvgColours = Pick<
+  Palette,
+  | 'background'
+  | 'foreground'
+  | 'muted'
+  | 'nodeFill'
+  | 'nodeBorder'
+  | 'ioFill'
+  | 'scopeFill'
+  | 'scopeBorder'
+  | 'frameFill'
+  | 'frameBorder'
+  | 'edge'
+  | 'fontFamily'
+>;
 
 /** Whether XML 1.0 allows a code point in a document (controls other than tab and line ends, lone surrogates and
  * U+FFFE/U+FFFF are not allowed, even escaped). */

@@ -3,25 +3,9 @@
  * theme changes, with plain fallbacks for a page outside VS Code.
  */
 
-export interface Palette {
-  kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
-  background: string;
-  foreground: string;
-  muted: string;
-  nodeFill: string;
-  nodeBorder: string;
-  ioFill: string;
-  scopeFill: string;
-  scopeBorder: string;
-  frameFill: string;
-  frameBorder: string;
-  edge: string;
-  selection: string;
-  searchHit: string;
-  /** Thicker outlines in high contrast themes. */
-  lineWidth: number;
-  fontFamily: string;
-}
+import type { Palette } from './palette.js';
+
+export type { Palette };
 
 function themeKind(): Palette['kind'] {
   const c = document.body.classList;
