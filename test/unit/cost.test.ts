@@ -310,18 +310,26 @@ function checkScope(s: ScopeCost, layers: LayerCost[]): void {
   const direct = s.layerIndices.map((i) => layers[i]);
   const sum = (key: 'params' | 'weightBytes' | 'layers') =>
     direct.reduce((a, l) => a + (key === 'layers' ? 1 : l[key]), 0) + s.children.reduce((a, c) => a + c.totals[key], 0);
-  const knownMacs =
-    direct.reduce((a, l) => a + (l.macs ?? 0), 0) + s.children.reduce((a, c) => a + c.totals.known.macs, 0);
+  const knownOf = (t: ScopeCost['totals']) => t.known?.macs ?? (t.macs as number);
+  const knownMacs = direct.reduce((a, l) => a + (l.macs ?? 0), 0) + s.children.reduce((a, c) => a + knownOf(c.totals), 0);
+  const anyUnknown = direct.some((l) => l.macs === null) || s.children.some((c) => c.totals.unknownLayers !== undefined);
+  assert.equal(
+    s.totals.unknownLayers !== undefined,
+    anyUnknown,
+    `scope '${s.path}' carries known/unknownLayers exactly when some layer in it is unknown`,
+  );
+  assert.equal(s.totals.known !== undefined, anyUnknown, `known and unknownLayers go together in '${s.path}'`);
   assert.equal(s.totals.params, sum('params'), `params of scope '${s.path}'`);
   assert.equal(s.totals.weightBytes, sum('weightBytes'), `weight bytes of scope '${s.path}'`);
   assert.equal(s.totals.layers, sum('layers'), `layers of scope '${s.path}'`);
-  assert.equal(s.totals.known.macs, knownMacs, `MACs of scope '${s.path}'`);
+  assert.equal(knownOf(s.totals), knownMacs, `MACs of scope '${s.path}'`);
   for (const c of s.children) checkScope(c, layers);
 }
 
 test('name-scope totals add up to the model totals at every level', () => {
   const p = profileModel(resNet50({ weights: 'zeros' }));
-  assert.deepEqual(p.scopes.totals, p.totals, 'the root scope is the whole model');
+  const { known: _k, unknownLayers: _u, ...strict } = p.totals;
+  assert.deepEqual(p.scopes.totals, strict, 'the root scope is the whole model (nothing unknown: no known/unknownLayers)');
   checkScope(p.scopes, p.layers);
   const names = p.scopes.children.map((c) => c.name);
   assert.deepEqual(names, ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc']);
@@ -335,6 +343,26 @@ test('name-scope totals add up to the model totals at every level', () => {
   assert.equal(p.scopes.layerIndices.length, 1, "only '/Flatten' sits at the root");
   const sumOfStages = p.scopes.children.reduce((a, c) => a + (c.totals.macs ?? 0), 0);
   assert.equal(sumOfStages, p.totals.macs);
+});
+
+test('a scope with an unknown layer keeps known/unknownLayers; its fully known siblings leave them out', () => {
+  const b = new GraphBuilder({ opset: 17, opsetImports: [{ domain: 'example.custom', version: 1 }] });
+  const x = b.input('x', F, [1, 16]);
+  const w = b.initializer('w', F, [16, 16], zeros(256));
+  const a = b.node('MatMul', [x, w], {}, { name: '/known/MatMul' });
+  const y = b.node('Mystery', [a], {}, { name: '/odd/Mystery', domain: 'example.custom' });
+  const z = b.node('Relu', [a], {}, { name: '/known2/Relu' });
+  b.output(y, F, undefined);
+  b.output(z, F, [1, 16]);
+  const p = profileModel(b.build());
+  checkScope(p.scopes, p.layers);
+  const odd = p.scopes.children.find((c) => c.name === 'odd');
+  const known = p.scopes.children.find((c) => c.name === 'known');
+  assert.deepEqual(odd?.totals.unknownLayers, { macs: 1, flops: 1, activationBytes: 1, inputBytes: 0, memoryBytes: 1 });
+  assert.equal(odd?.totals.macs, null, 'the strict total is n/a');
+  assert.equal(known?.totals.macs, 256, 'MatMul 1x16 by 16x16');
+  assert.equal(known?.totals.known, undefined, 'nothing unknown: no known/unknownLayers');
+  assert.deepEqual(p.scopes.totals.unknownLayers, p.totals.unknownLayers, 'the root carries them too');
 });
 
 test('scopes revisited out of order, with more children than are scanned, collect the right layers', () => {

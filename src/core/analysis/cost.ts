@@ -137,12 +137,19 @@ export interface CostTotals {
   unknownLayers: Record<Summable, number>;
 }
 
+/**
+ * A scope's totals: `known` and `unknownLayers` only when some layer of the scope has an unknown figure (otherwise
+ * `known` would repeat the totals and `unknownLayers` be all zeros; a 50k-node model has some 33k scopes).
+ */
+export type ScopeTotals = Omit<CostTotals, 'known' | 'unknownLayers'> &
+  Partial<Pick<CostTotals, 'known' | 'unknownLayers'>>;
+
 export interface ScopeCost {
   /** Last path segment ('' for the root). */
   name: string;
   /** '/'-joined path from the root ('' for the root). */
   path: string;
-  totals: CostTotals;
+  totals: ScopeTotals;
   /** Indices (into `layers`) of the nodes directly in this scope. */
   layerIndices: number[];
   children: ScopeCost[];
@@ -497,6 +504,50 @@ function addLayer(t: CostTotals, l: LayerCost): void {
   else known.memoryBytes += l.memoryBytes;
 }
 
+/** Adds totals `from` (not yet finished) into `into`. */
+function addTotals(into: CostTotals, from: CostTotals): void {
+  into.layers += from.layers;
+  into.foldedLayers += from.foldedLayers;
+  into.params += from.params;
+  into.weightBytes += from.weightBytes;
+  into.weightBytesRead += from.weightBytesRead;
+  addByDtype(into.paramsByDtype, from.paramsByDtype);
+  const k = into.known;
+  const fk = from.known;
+  k.macs += fk.macs;
+  k.flops += fk.flops;
+  k.activationBytes += fk.activationBytes;
+  k.inputBytes += fk.inputBytes;
+  k.memoryBytes += fk.memoryBytes;
+  const u = into.unknownLayers;
+  const fu = from.unknownLayers;
+  u.macs += fu.macs;
+  u.flops += fu.flops;
+  u.activationBytes += fu.activationBytes;
+  u.inputBytes += fu.inputBytes;
+  u.memoryBytes += fu.memoryBytes;
+}
+
+/** Finished totals as a scope keeps them (see ScopeTotals). */
+function scopeTotals(t: CostTotals): ScopeTotals {
+  const u = t.unknownLayers;
+  if (u.macs || u.flops || u.activationBytes || u.inputBytes || u.memoryBytes) return t;
+  return {
+    layers: t.layers,
+    foldedLayers: t.foldedLayers,
+    params: t.params,
+    weightBytes: t.weightBytes,
+    paramsByDtype: t.paramsByDtype,
+    macs: t.macs,
+    flops: t.flops,
+    activationBytes: t.activationBytes,
+    inputBytes: t.inputBytes,
+    weightBytesRead: t.weightBytesRead,
+    memoryBytes: t.memoryBytes,
+    intensity: t.intensity,
+  };
+}
+
 /** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
 function finishTotals(t: CostTotals): CostTotals {
   // Field by field (a loop over their names makes every access a keyed lookup; there is a totals per scope).
@@ -520,7 +571,8 @@ function totalsOf(layers: LayerCost[]): CostTotals {
 /** Up to this many children, a scope's child is found by scanning them. */
 const SCAN_CHILDREN = 8;
 
-function buildScopes(layers: LayerCost[]): ScopeCost {
+/** The name-scope tree of the layers, and the model's totals (every layer summed). */
+function buildScopes(layers: LayerCost[]): { root: ScopeCost; totals: CostTotals } {
   // The scopes are built in their final shape. A scope's child is found by scanning its children while they are
   // few (most scopes have one or two: a map each cost a lot of memory on a 50k-node model); a scope with more
   // gets its children by name kept aside.
@@ -575,20 +627,25 @@ function buildScopes(layers: LayerCost[]): ScopeCost {
       }
       previous = scope;
     }
-    for (let k = 0; k < chain.length; k++) addLayer(chain[k].totals, l);
-    chain[chain.length - 1].layerIndices.push(i);
+    // Into the innermost scope only: the enclosing ones add their children's sums once, at the end.
+    const leaf = chain[chain.length - 1];
+    addLayer(leaf.totals as CostTotals, l);
+    leaf.layerIndices.push(i);
   }
-  const finish = (s: ScopeCost): void => {
-    finishTotals(s.totals);
+  /** Adds the children's sums into the scope's own, finishes them and returns them in full (known/unknown too). */
+  const finish = (s: ScopeCost): CostTotals => {
+    const sums = s.totals as CostTotals;
     // Exactly sized (an array grown by push keeps spare room).
     s.layerIndices = s.layerIndices.slice();
     if (s.children.length) {
       s.children = s.children.slice();
-      for (const c of s.children) finish(c);
+      for (const c of s.children) addTotals(sums, finish(c));
     }
+    finishTotals(sums);
+    s.totals = scopeTotals(sums);
+    return sums;
   };
-  finish(root);
-  return root;
+  return { root, totals: finish(root) };
 }
 
 /** A deep copy of totals. */
@@ -941,9 +998,9 @@ export function analyzeModel(
     problems.subgraphs.push(`${label} (${node.opType})`);
   };
   const layers = costGraph(model.graph, (name) => mainFacts.get(name), undefined);
-  const scopes = buildScopes(layers);
-  // The root scope's totals are the model's: every layer added in the same order (a copy, not shared).
-  const totals = copyTotals(scopes.totals);
+  const { root: scopes, totals: sums } = buildScopes(layers);
+  // The root scope's totals are the model's (a copy, not shared).
+  const totals = copyTotals(sums);
 
   const initNames = initializedInputs(model.graph);
   const info: ModelCostInfo = {
