@@ -62,7 +62,9 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   // Decoding and analysis of the open models, in a worker thread off the extension host's main thread.
   { ...common, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI, and the `edge-profile` command that runs it with V8's code cache (src/cli/bin.ts).
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' },
+  { ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The child process every ONNX Runtime run happens in (src/node/ortProcess.ts), and the compare view's script.
   { ...common, entryPoints: ['src/node/ortRunner.ts'], outfile: 'dist/ortRunner.js' },
   // The compare view draws both models' graphs with the same layout worker as the model editor.

@@ -58,7 +58,7 @@ writeFileSync(
 for (const f of ['README.md', 'LICENSE', 'media']) copy(f);
 mkdirSync(join(stage, 'dist'));
 for (const f of readdirSync(join(root, 'dist'))) {
-  if (f.endsWith('.js') && f !== 'cli.js') copy(join('dist', f));
+  if (f.endsWith('.js') && f !== 'cli.js' && f !== 'cliMain.js') copy(join('dist', f));
 }
 mkdirSync(join(stage, 'samples'));
 for (const f of ['vww_96_float.onnx', 'PROVENANCE.md']) copy(join('samples', f));
