@@ -23,6 +23,7 @@ import { button, el } from './dom.js';
 import { sceneToSvg } from './graph/exportImage.js';
 import { GraphCanvas, type View } from './graph/graphCanvas.js';
 import { formatCount, Hierarchy } from './graph/hierarchy.js';
+import { handleGraphKey } from './graph/keyboard.js';
 import { LayoutClient } from './graph/layoutClient.js';
 import type { ContainerLayout } from './graph/layoutProtocol.js';
 import { buildOverlay, CATEGORY_COLORS, formatMetric, itemValues, type Overlay, rampColor } from './graph/overlay.js';
@@ -779,77 +780,22 @@ class App {
       const g = this.current;
       const canvas = this.canvas;
       if (!g || !canvas) return;
-      const s = g.scene;
-      const step = 80;
-      let handled = true;
-      const sel = g.selected;
-      switch (e.key) {
-        case '+':
-        case '=':
-          canvas.zoomAt(1.25);
-          break;
-        case '-':
-        case '_':
-          canvas.zoomAt(0.8);
-          break;
-        case '0':
-          canvas.fit();
-          break;
-        case 'Enter':
-        case ' ':
-          if (sel >= 0) this.activate(sel);
-          break;
-        case 'Escape':
-          this.select(-1, false);
-          break;
-        case 'Backspace': {
+      const handled = handleGraphKey(e, {
+        hier: g.hier,
+        scene: g.scene,
+        selected: g.selected,
+        zoomAt: (f) => canvas.zoomAt(f),
+        panBy: (dx, dy) => canvas.panBy(dx, dy),
+        fit: () => canvas.fit(),
+        select: (item, reveal) => this.select(item, reveal),
+        activate: (item) => this.activate(item),
+        back: () => {
           const parent = g.hier.graph.parent;
           if (parent) void this.openGraph(parent.graph);
-          break;
-        }
-        case 'ArrowUp':
-        case 'ArrowDown':
-        case 'ArrowLeft':
-        case 'ArrowRight': {
-          if (e.shiftKey || sel < 0 || !s) {
-            const d = { ArrowUp: [0, step], ArrowDown: [0, -step], ArrowLeft: [step, 0], ArrowRight: [-step, 0] }[
-              e.key
-            ];
-            canvas.panBy(d[0], d[1]);
-            if (sel < 0 && !e.shiftKey && s && s.items.length > s.frames) this.select(s.items[s.frames], true);
-            break;
-          }
-          const next = this.neighbour(sel, e.key);
-          if (next >= 0) this.select(next, true);
-          break;
-        }
-        default:
-          handled = false;
-      }
+        },
+      });
       if (handled) e.preventDefault();
     });
-  }
-
-  /** The item an arrow key moves to: producers up, consumers down, siblings left and right. */
-  private neighbour(item: number, key: string): number {
-    const g = this.current as OpenGraph;
-    const s = g.scene as Scene;
-    const k = s.indexOf[item];
-    if (k < 0) return -1;
-    if (key === 'ArrowUp' || key === 'ArrowDown') {
-      const up = key === 'ArrowUp';
-      let best = -1;
-      for (let e = 0; e < s.edgeCount; e++) {
-        const from = s.edgeEnds[2 * e];
-        const to = s.edgeEnds[2 * e + 1];
-        const other = up ? (to === k ? from : -1) : from === k ? to : -1;
-        if (other >= 0 && (best < 0 || s.x[other] < s.x[best])) best = other;
-      }
-      return best >= 0 ? s.items[best] : -1;
-    }
-    const siblings = g.hier.children[g.hier.parent[item]] ?? [];
-    const i = siblings.indexOf(item) + (key === 'ArrowLeft' ? -1 : 1);
-    return i >= 0 && i < siblings.length ? siblings[i] : -1;
   }
 
   // ---------------------------------------------------------------------------------------------------------------

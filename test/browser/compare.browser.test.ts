@@ -284,6 +284,106 @@ describe('the compare view in headless Chromium', () => {
     await page.close();
   });
 
+  it('works from the keyboard: the table filter, arrows over rows and over graph nodes, Enter to reveal', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}/view`);
+    await page.locator('canvas.graph-canvas[data-rendered]').nth(1).waitFor({ timeout: 20_000 });
+    const selectedIn = async () => {
+      const [a, b] = await page.evaluate(() => [window.__cmp.stats('a'), window.__cmp.stats('b')]);
+      return { a: (a?.selected ?? -1) - (a?.offset ?? 0), b: (b?.selected ?? -1) - (b?.offset ?? 0) };
+    };
+
+    // The filter narrows the rows to the layers whose names or ops contain the text.
+    const shownRows = data.comparison.layers.filter((l) => l.status !== 'same');
+    const op = shownRows[0].b?.opType ?? shownRows[0].a?.opType ?? '';
+    const expected = shownRows.filter((l) =>
+      [l.a?.opType, l.b?.opType, l.a?.name, l.b?.name, l.status].some((x) =>
+        x?.toLowerCase().includes(op.toLowerCase()),
+      ),
+    );
+    assert.ok(expected.length > 0 && expected.length < shownRows.length, `'${op}' picks some rows, not all`);
+    await page.getByLabel('Filter the layers by name, op type or status').fill(op);
+    assert.equal(await page.locator('table.diff tbody tr').count(), expected.length, `rows matching '${op}'`);
+    await page.getByLabel('Filter the layers by name, op type or status').fill('no such layer anywhere');
+    assert.equal(await page.locator('table.diff').count(), 0, 'nothing matches: no table');
+    assert.match((await page.locator('section.layers').textContent()) ?? '', /No layer matches the filter/);
+    await page.getByLabel('Filter the layers by name, op type or status').fill('');
+    assert.equal(await page.locator('table.diff tbody tr').count(), shownRows.length, 'cleared: all rows again');
+
+    // Tab reaches the first row; ArrowDown selects the next layer in both graphs; End the last; Enter reveals it.
+    const firstRow = page.locator('table.diff tbody tr').first();
+    assert.equal(await firstRow.getAttribute('tabindex'), '0', 'the first row is in the tab order');
+    await firstRow.focus();
+    await page.keyboard.press('ArrowDown');
+    const second = shownRows[1];
+    await waitFor(async () => {
+      const now = await selectedIn();
+      return second.b ? now.b === second.b.index : now.a === second.a?.index;
+    }, 'ArrowDown selects the second layer in the graphs');
+    assert.equal(
+      await page.locator('table.diff tbody tr').nth(1).getAttribute('class'),
+      `status-${second.status} selected`,
+    );
+    assert.equal(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { rowIndex: number } } }).document.activeElement
+            .rowIndex,
+      ),
+      2,
+      'focus moved to the second body row',
+    );
+    await page.keyboard.press('End');
+    const last = shownRows[shownRows.length - 1];
+    await waitFor(
+      async () =>
+        (await page.locator('table.diff tbody tr').last().getAttribute('class'))?.includes('selected') ?? false,
+      'End selects the last row',
+    );
+    await page.keyboard.press('Enter');
+    const side = last.b ? 'b' : 'a';
+    assert.deepEqual(
+      (await page.evaluate(() => window.__cmpSent)).at(-1),
+      { type: 'reveal', side, node: (last.b ?? last.a)?.index },
+      'Enter reveals the layer in its model',
+    );
+
+    // In a graph: arrows walk the edges, and the table and the other graph follow each step.
+    const canvasB = page.locator('.graph-pane[data-side=b] canvas.graph-canvas');
+    await canvasB.focus();
+    await page.keyboard.press('Escape');
+    assert.equal(
+      (await selectedIn()).b,
+      -1 - ((await page.evaluate(() => window.__cmp.stats('b')))?.offset ?? 0),
+      'Escape clears',
+    );
+    await page.keyboard.press('ArrowDown');
+    const start = await page.evaluate(() => window.__cmp.stats('b')?.selected ?? -1);
+    assert.ok(start >= 0, 'the first arrow selects the first drawn node');
+    let moved = 0;
+    let at = start;
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('ArrowDown');
+      const now = await page.evaluate(() => window.__cmp.stats('b')?.selected ?? -1);
+      if (now !== at) moved++;
+      at = now;
+    }
+    assert.ok(moved >= 2, `ArrowDown moves along the edges (${moved} of 4 steps moved)`);
+    const b = await page.evaluate(() => window.__cmp.stats('b'));
+    const layer = (b?.selected ?? 0) - (b?.offset ?? 0);
+    const diff = data.comparison.layers.find((l) => l.b?.index === layer);
+    if (diff?.a) {
+      await waitFor(async () => (await selectedIn()).a === diff.a?.index, 'graph A follows the keyboard in B');
+    }
+    await page.keyboard.press('ArrowUp');
+    const up = await page.evaluate(() => window.__cmp.stats('b')?.selected ?? -1);
+    assert.notEqual(up, at, 'ArrowUp goes back to a producer');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('shows a notice instead of the graph of a model over the node limit', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];

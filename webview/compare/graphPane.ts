@@ -9,6 +9,7 @@ import type { LayerDiff } from '../../src/core/transforms/compare.js';
 import { el } from '../dom.js';
 import { GraphCanvas } from '../graph/graphCanvas.js';
 import { formatCount, Hierarchy } from '../graph/hierarchy.js';
+import { handleGraphKey } from '../graph/keyboard.js';
 import { LayoutClient } from '../graph/layoutClient.js';
 import type { Overlay } from '../graph/overlay.js';
 import { Scene } from '../graph/scene.js';
@@ -88,21 +89,39 @@ export class GraphPane {
     this.expanded = this.hier.defaultExpansion();
     this.status = el('p', 'Laying out…', 'graph-status muted');
     host.append(this.status);
+    /** Selects an item as a click or a key does: the other graph and the table follow an op node. */
+    const choose = (item: number, reveal: boolean) => {
+      this.select(item, reveal);
+      const layer = item - this.offset;
+      if (item >= 0 && item < this.hier.nodeCount && this.hier.kind[item] === 'op') onSelect(layer);
+    };
+    const toggle = (item: number) => {
+      if (!this.hier.isContainer(item)) return;
+      if (this.expanded.has(item)) this.expanded.delete(item);
+      else this.expanded.add(item);
+      void this.layout();
+    };
     this.canvas = new GraphCanvas(host, palette, {
-      select: (item) => {
-        this.select(item, false);
-        const layer = item - this.offset;
-        if (item >= 0 && item < this.hier.nodeCount && this.hier.kind[item] === 'op') onSelect(layer);
-      },
-      activate: (item) => {
-        if (!this.hier.isContainer(item)) return;
-        if (this.expanded.has(item)) this.expanded.delete(item);
-        else this.expanded.add(item);
-        void this.layout();
-      },
+      select: (item) => choose(item, false),
+      activate: toggle,
       viewChanged: () => undefined,
     });
-    this.canvas.canvas.setAttribute('aria-label', `Graph of model ${side.toUpperCase()}`);
+    const canvas = this.canvas;
+    canvas.canvas.setAttribute('aria-label', `Graph of model ${side.toUpperCase()}`);
+    canvas.canvas.setAttribute('aria-keyshortcuts', 'ArrowUp ArrowDown ArrowLeft ArrowRight Enter Escape + - 0');
+    canvas.canvas.addEventListener('keydown', (e) => {
+      const handled = handleGraphKey(e, {
+        hier: this.hier,
+        scene: this.scene,
+        selected: canvas.selected,
+        zoomAt: (f) => canvas.zoomAt(f),
+        panBy: (dx, dy) => canvas.panBy(dx, dy),
+        fit: () => canvas.fit(),
+        select: choose,
+        activate: toggle,
+      });
+      if (handled) e.preventDefault();
+    });
     void this.layout(true).then(() => {
       if (this.timings) this.timings.totalMs = performance.now() - started;
     });

@@ -170,8 +170,7 @@ function graphSection(data: CompareData, graphs: NonNullable<CompareData['graphs
 
 /** Selects a layer of the diff: its row, and its node in each graph that has it (`from`: the graph clicked). */
 function selectDiff(d: LayerDiff, from?: 'a' | 'b'): void {
-  selectedDiff = d;
-  for (const [l, tr] of rowOf) tr.classList.toggle('selected', l === d);
+  markRow(d);
   const tr = rowOf.get(d);
   if (tr && from) tr.scrollIntoView({ block: 'nearest' });
   for (const side of ['a', 'b'] as const) {
@@ -180,6 +179,16 @@ function selectDiff(d: LayerDiff, from?: 'a' | 'b'): void {
     if (!pane || side === from) continue;
     if (layer) void pane.revealLayer(layer.index);
     else pane.clearSelection();
+  }
+}
+
+/** Marks the layer's row selected (and the one row in the tab order). */
+function markRow(d: LayerDiff): void {
+  selectedDiff = d;
+  const shown = rowOf.has(d);
+  for (const [l, tr] of rowOf) {
+    tr.classList.toggle('selected', l === d);
+    if (shown) tr.tabIndex = l === d ? 0 : -1;
   }
 }
 
@@ -215,21 +224,40 @@ function layerSection(data: CompareData): HTMLElement {
       'muted',
     ),
   );
+  const saved = (vscode.getState() as { all?: boolean; filter?: string } | undefined) ?? {};
+  const controls = el('div', undefined, 'layer-controls');
+  const filter = el('input');
+  filter.type = 'search';
+  filter.placeholder = 'Filter by name or op';
+  filter.setAttribute('aria-label', 'Filter the layers by name, op type or status');
+  filter.value = saved.filter ?? '';
   const label = el('label');
   const all = el('input');
   all.type = 'checkbox';
-  all.checked = (vscode.getState() as { all?: boolean } | undefined)?.all ?? false;
+  all.checked = saved.all ?? false;
   label.append(all, document.createTextNode(' Show unchanged layers too'));
-  sec.append(label);
+  const shown = el('span', '', 'muted');
+  shown.setAttribute('aria-live', 'polite');
+  controls.append(filter, label, shown);
+  sec.append(controls);
   const holder = el('div');
   sec.append(holder);
   const draw = () => {
-    vscode.setState({ all: all.checked });
-    holder.replaceChildren(layerTable(c.layers.filter((l) => all.checked || l.status !== 'same')));
+    vscode.setState({ all: all.checked, filter: filter.value });
+    const q = filter.value.trim().toLowerCase();
+    const rows = c.layers.filter((l) => (all.checked || l.status !== 'same') && (!q || layerMatches(l, q)));
+    shown.textContent = q ? `${rows.length.toLocaleString('en-US')} matching` : '';
+    holder.replaceChildren(layerTable(rows, q !== ''));
   };
   all.addEventListener('change', draw);
+  filter.addEventListener('input', draw);
   draw();
   return sec;
+}
+
+/** Whether a layer's names, op types or status contain `q` (lower case). */
+function layerMatches(l: LayerDiff, q: string): boolean {
+  return [l.status, l.a?.name, l.b?.name, l.a?.opType, l.b?.opType].some((x) => x?.toLowerCase().includes(q));
 }
 
 /** Long layer names (TFLite exports join whole scopes) keep their start and end; the full name is the tooltip. */
@@ -239,13 +267,20 @@ function clip(name: string, max = 64): string {
   return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
 }
 
+/** A row chosen by click or key: the layer in both graphs, or (without graphs) in its model's editor. */
+function chooseRow(l: LayerDiff): void {
+  if (panes.a || panes.b) selectDiff(l);
+  else if (l.b) reveal('b', l.b.index);
+  else if (l.a) reveal('a', l.a.index);
+}
+
 function reveal(side: 'a' | 'b', node: number): void {
   vscode.postMessage({ type: 'reveal', side, node });
 }
 
-function layerTable(layers: LayerDiff[]): HTMLElement {
+function layerTable(layers: LayerDiff[], filtered: boolean): HTMLElement {
   rowOf.clear();
-  if (!layers.length) return el('p', 'No layer differs.', 'muted');
+  if (!layers.length) return el('p', filtered ? 'No layer matches the filter.' : 'No layer differs.', 'muted');
   const t = el('table', undefined, 'diff');
   const head = t.createTHead().insertRow();
   for (const h of ['status', 'A', 'B', 'op', 'params A → B', 'MACs A → B', 'what changed']) {
@@ -283,11 +318,44 @@ function layerTable(layers: LayerDiff[]): HTMLElement {
     // (the new model), or in A when it was removed.
     tr.addEventListener('click', (ev) => {
       if ((ev.target as HTMLElement).closest('button')) return;
-      if (panes.a || panes.b) selectDiff(l);
-      else if (l.b) reveal('b', l.b.index);
-      else if (l.a) reveal('a', l.a.index);
+      chooseRow(l);
     });
+    tr.tabIndex = -1;
   }
+  // One row in the tab order (the selected one, else the first); arrows, Home and End move the selection, Enter
+  // shows the layer in its model's editor.
+  const rows = [...rowOf.values()];
+  (rowOf.get(selectedDiff as LayerDiff) ?? rows[0]).tabIndex = 0;
+  body.addEventListener('keydown', (ev) => {
+    const tr = (ev.target as HTMLElement).closest('tr');
+    const at = tr ? rows.indexOf(tr) : -1;
+    if (at < 0) return;
+    const to =
+      ev.key === 'ArrowDown'
+        ? at + 1
+        : ev.key === 'ArrowUp'
+          ? at - 1
+          : ev.key === 'Home'
+            ? 0
+            : ev.key === 'End'
+              ? rows.length - 1
+              : -1;
+    if (ev.key === 'Enter' && !(ev.target as HTMLElement).closest('button')) {
+      const l = layers[at];
+      if (l.b) reveal('b', l.b.index);
+      else if (l.a) reveal('a', l.a.index);
+      ev.preventDefault();
+      return;
+    }
+    if (to < 0 || to >= rows.length) return;
+    ev.preventDefault();
+    for (const r of rows) r.tabIndex = -1;
+    rows[to].tabIndex = 0;
+    rows[to].focus();
+    // With graphs the layer is selected in both; without, the row is only marked (Enter opens it).
+    if (panes.a || panes.b) selectDiff(layers[to]);
+    else markRow(layers[to]);
+  });
   const wrap = el('div');
   if (layers.length > MAX_ROWS)
     wrap.append(el('p', `Showing the first ${MAX_ROWS} of ${layers.length} layers.`, 'muted'));
