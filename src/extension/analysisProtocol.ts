@@ -5,12 +5,14 @@
  * included).
  */
 
+import type { CompareData, CompareGraph } from '../../webview/compare/protocol.js';
 import type { WeightStatistics } from '../core/analysis/weightStats.js';
 import type { EstimateView } from '../core/report/estimateView.js';
 import type { GraphModel } from '../core/report/graphModel.js';
 import type { ModelSummary } from '../core/report/summary.js';
 import type { HardwareProfile } from '../core/targets/profile.js';
 import type { ReportFormat } from '../protocol.js';
+import type { CompareFile, InputOffsets } from './compareData.js';
 import type { AnalysisOptions } from './modelAnalysis.js';
 
 export type WorkerRequest =
@@ -21,14 +23,28 @@ export type WorkerRequest =
   /** The estimate on `profile`; `profiles` price fallbacks onto other profiles. */
   | { id: number; type: 'estimate'; profile: HardwareProfile; profiles: HardwareProfile[] }
   | { id: number; type: 'weightStats'; graph: number; tensor: number }
-  | { id: number; type: 'report'; format: ReportFormat };
+  | { id: number; type: 'report'; format: ReportFormat }
+  /**
+   * Compare two model files (their bytes transferred): everything the compare view shows (`graphsOnly`: only the
+   * two graphs, as after a transform, whose diff and validation come from the ONNX Runtime job). Needs no `load`.
+   */
+  | {
+      id: number;
+      type: 'compare';
+      a: CompareFile;
+      b: CompareFile;
+      target?: HardwareProfile;
+      graphsOnly?: boolean;
+    };
 
 export type WorkerResult =
   | { type: 'load'; summary: ModelSummary; notes: string[] }
   | { type: 'analyze'; graph: GraphModel; notes: string[] }
   | { type: 'estimate'; estimate: EstimateView }
   | { type: 'weightStats'; stats: WeightStatistics }
-  | { type: 'report'; text: string };
+  | { type: 'report'; text: string }
+  | { type: 'compare'; graphs: { a: CompareGraph; b: CompareGraph } }
+  | { type: 'compare'; data: CompareData; offsets: InputOffsets };
 
 /** An answer from the host to an `io` request. */
 export type IoReply =

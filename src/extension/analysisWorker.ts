@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ExternalDataSource } from '../core/onnx/externalData.js';
 import type { FromWorker, ToWorker, WorkerRequest, WorkerResult } from './analysisProtocol.js';
+import { compareFiles, compareGraphsOf } from './compareData.js';
 import { ModelAnalysis } from './modelAnalysis.js';
 
 const port = parentPort;
@@ -63,6 +64,14 @@ async function handle(req: WorkerRequest): Promise<WorkerResult> {
     case 'report':
       progress(`Writing the ${req.format} report`);
       return { type: 'report', text: need().report(req.format) };
+    case 'compare': {
+      if (req.graphsOnly) {
+        progress('Building both graphs');
+        return { type: 'compare', graphs: compareGraphsOf(req.a, req.b) };
+      }
+      const { data, offsets } = compareFiles(req.a, req.b, req.target, (stage) => progress(stage));
+      return { type: 'compare', data, offsets };
+    }
   }
 }
 

@@ -195,7 +195,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   setCurrentTarget(() => targets.currentId);
-  context.subscriptions.push(...registerModelCommands(context));
+  context.subscriptions.push(
+    ...registerModelCommands(context, () => {
+      const current = targets.current();
+      return current.ok ? current.profile : undefined;
+    }),
+  );
   context.subscriptions.push(
     targets,
     diagnostics,

@@ -11,16 +11,8 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareData, EstimateTotals } from '../../webview/compare/protocol.js';
-import { analyzeModel } from '../core/analysis/cost.js';
-import { decodeModel } from '../core/onnx/index.js';
-import type { Model } from '../core/onnx/ir.js';
-import { builtinProfiles } from '../core/targets/builtinProfiles.js';
-import { estimateModel } from '../core/targets/estimate.js';
-import { describeCalibration } from '../core/targets/profile.js';
-import { compareModels } from '../core/transforms/compare.js';
+import type { HardwareProfile } from '../core/targets/profile.js';
 import {
-  inputOffset,
   type MeasureJob,
   type OrtJob,
   type OrtOutcome,
@@ -30,6 +22,8 @@ import {
   type TransformSpec,
 } from '../node/ortProcess.js';
 import type { HostMessage } from '../protocol.js';
+import { AnalysisClient, CancelledError } from './analysisClient.js';
+import type { WorkerResult } from './analysisProtocol.js';
 import {
   describeTransform,
   MEASURED_LATENCY,
@@ -43,7 +37,6 @@ import {
   transformJob,
   transformSummary,
 } from './commandOptions.js';
-import { compareGraph } from './compareGraph.js';
 import { showCompareView } from './compareView.js';
 import { COMMANDS, currentTargetId, postToModel } from './shared.js';
 import { requireTrust } from './trust.js';
@@ -63,11 +56,16 @@ export function measuredMetricsFor(uri: vscode.Uri): HostMessage[] {
 interface Deps {
   context: vscode.ExtensionContext;
   output: vscode.OutputChannel;
+  /** The current target's profile (built-in or the user's), when it resolves. */
+  currentProfile: () => HardwareProfile | undefined;
 }
 
-export function registerModelCommands(context: vscode.ExtensionContext): vscode.Disposable[] {
+export function registerModelCommands(
+  context: vscode.ExtensionContext,
+  currentProfile: () => HardwareProfile | undefined = () => undefined,
+): vscode.Disposable[] {
   const output = vscode.window.createOutputChannel('Edge Profiler');
-  const deps: Deps = { context, output };
+  const deps: Deps = { context, output, currentProfile };
   const command = (id: string, body: (arg: unknown, ...rest: unknown[]) => Promise<void>) =>
     vscode.commands.registerCommand(id, async (arg?: unknown, ...rest: unknown[]) => {
       try {
@@ -396,14 +394,17 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
   // The comparison first, beside; then, once its page has loaded, the new model where the original is (two
   // webviews loading at once can stall one of them).
   const compared = transformCompareData(r, { a: basename(path), b: outName });
-  const graphOf = (u: vscode.Uri) =>
-    readModel(u).then(
-      (m) => compareGraph(m.model),
-      (err: unknown) => ({
-        omitted: `The model could not be read: ${err instanceof Error ? err.message : String(err)}`,
-      }),
-    );
-  compared.graphs = { a: await graphOf(uri), b: await graphOf(newUri) };
+  try {
+    const built = await inWorker(deps, 'Edge Profiler: building both graphs', uri, newUri, { graphsOnly: true });
+    if ('graphs' in built) compared.graphs = built.graphs;
+  } catch (err) {
+    // The new model is written and validated: the view opens without graphs rather than not at all.
+    const omitted =
+      err instanceof CancelledError
+        ? 'Cancelled: the graphs were not built.'
+        : `The graphs could not be built: ${err instanceof Error ? err.message : String(err)}`;
+    compared.graphs = { a: { omitted }, b: { omitted } };
+  }
   await showCompareView(deps.context, compared, {
     a: uri,
     b: newUri,
@@ -421,23 +422,59 @@ async function runTransform(deps: Deps, uri: vscode.Uri, path: string, spec: Tra
 // ---------------------------------------------------------------------------------------------------------------
 // Compare with Another Model… (static: no trust needed)
 
-async function readModel(uri: vscode.Uri): Promise<{ model: Model; bytes: number }> {
+/** A file's bytes in a buffer of their own, so that they can be transferred to a worker without a copy. */
+async function ownedBytes(uri: vscode.Uri): Promise<Uint8Array> {
   const bytes = await vscode.workspace.fs.readFile(uri);
-  return { model: decodeModel(bytes, { fileName: basename(uri.path) }), bytes: bytes.length };
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes
+    : bytes.slice();
 }
 
-function estimateTotals(model: Model, targetId: string): EstimateTotals | undefined {
-  const target = builtinProfiles().find((p) => p.id === targetId);
-  if (!target) return undefined;
-  const { profile, facts } = analyzeModel(model);
-  const t = estimateModel(model, profile, facts, target).totals;
-  return {
-    latencyMs: t.latencyMs,
-    peakRamBytes: t.peakRamBytes,
-    flashBytes: t.flashBytes,
-    fitsRam: t.fits.ram,
-    fitsFlash: t.fits.flash,
-  };
+/**
+ * A compare request run in an analysis worker of its own (decoding and analysing two big models would freeze the
+ * extension host), with a cancellable progress notification; cancel ends the worker (CancelledError).
+ */
+async function inWorker(
+  deps: Deps,
+  title: string,
+  a: vscode.Uri,
+  b: vscode.Uri,
+  options: { target?: HardwareProfile; graphsOnly?: boolean },
+): Promise<Extract<WorkerResult, { type: 'compare' }>> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const [ba, bb] = [await ownedBytes(a), await ownedBytes(b)];
+      const noExternalData = async (): Promise<never> => {
+        throw new Error('external data is not read to compare models');
+      };
+      const client = new AnalysisClient(
+        vscode.Uri.joinPath(deps.context.extensionUri, 'dist', 'analysisWorker.js').fsPath,
+        { size: noExternalData, read: noExternalData },
+      );
+      const cancelled = token.onCancellationRequested(() => client.cancel('comparison cancelled'));
+      try {
+        return await client.request(
+          'compare',
+          {
+            a: { bytes: ba, fileName: basename(a.path) },
+            b: { bytes: bb, fileName: basename(b.path) },
+            ...options,
+          },
+          {
+            progress: (stage) => progress.report({ message: stage }),
+            transfer:
+              ba.buffer === bb.buffer
+                ? [ba.buffer as ArrayBuffer]
+                : [ba.buffer as ArrayBuffer, bb.buffer as ArrayBuffer],
+          },
+        );
+      } finally {
+        cancelled.dispose();
+        client.dispose();
+      }
+    },
+  );
 }
 
 async function compareCommand(deps: Deps, arg: unknown, other: unknown): Promise<void> {
@@ -456,38 +493,15 @@ async function compareCommand(deps: Deps, arg: unknown, other: unknown): Promise
   }
   if (!b) return;
   const second = b;
-  const data = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Edge Profiler: comparing models' },
-    async (): Promise<{ data: CompareData; offsets: { a: number; b: number } }> => {
-      const [ma, mb] = [await readModel(a), await readModel(second)];
-      const labels = { a: basename(a.path), b: basename(second.path) };
-      const comparison = compareModels(ma.model, mb.model, { labels, fileBytes: { a: ma.bytes, b: mb.bytes } });
-      const targetId = currentTargetId();
-      const target = targetId ? builtinProfiles().find((p) => p.id === targetId) : undefined;
-      const ea = target ? estimateTotals(ma.model, target.id) : undefined;
-      const eb = target ? estimateTotals(mb.model, target.id) : undefined;
-      return {
-        data: {
-          a: { label: labels.a },
-          b: { label: labels.b },
-          comparison,
-          ...(target && ea && eb
-            ? {
-                estimate: {
-                  target: target.id,
-                  accuracy: `estimate, ${describeCalibration(target.calibration)}`,
-                  a: ea,
-                  b: eb,
-                },
-              }
-            : {}),
-          notes: [],
-          graphs: { a: compareGraph(ma.model), b: compareGraph(mb.model) },
-        },
-        offsets: { a: inputOffset(ma.model), b: inputOffset(mb.model) },
-      };
-    },
-  );
+  let result: Extract<WorkerResult, { type: 'compare' }>;
+  try {
+    result = await inWorker(deps, 'Edge Profiler: comparing models', a, second, { target: deps.currentProfile() });
+  } catch (err) {
+    if (err instanceof CancelledError) return;
+    throw err;
+  }
+  if (!('data' in result)) return;
+  const data = { data: result.data, offsets: result.offsets };
   deps.output.appendLine(`compared ${data.data.a.label} with ${data.data.b.label}`);
   await showCompareView(deps.context, data.data, { a, b: second, inputOffsets: data.offsets });
 }

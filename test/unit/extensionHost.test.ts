@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { profileModel } from '../../src/core/analysis/cost.js';
+import { decodeModel } from '../../src/core/onnx/reader.js';
 import { encodeModel } from '../../src/core/onnx/writer.js';
 import { htmlReport } from '../../src/core/report/htmlReport.js';
 import { builtinProfile } from '../../src/core/targets/builtinProfiles.js';
 import type { HardwareProfile } from '../../src/core/targets/profile.js';
+import { convertToFloat16 } from '../../src/core/transforms/fp16.js';
 import { AnalysisClient, CancelledError } from '../../src/extension/analysisClient.js';
 import {
   BOUND_METRIC,
@@ -253,6 +255,55 @@ describe('the analysis worker (dist bundle built here)', () => {
       const { text } = await client.request('report', { format: 'md' });
       assert.match(text, /target: cortex-m7/);
       await assert.rejects(client.request('weightStats', { graph: 0, tensor: 99_999 }), /no tensor #99999/);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  test('compare: two files diffed, estimated and drawn in the worker; graphs only; a bad file named', async () => {
+    const client = new AnalysisClient(workerPath, files);
+    try {
+      const a = sampleBytes();
+      const fp16 = await convertToFloat16(decodeModel(sampleBytes()), { keepIoTypes: true });
+      const b = encodeModel(fp16.model);
+      const stages: string[] = [];
+      const r = await client.request(
+        'compare',
+        { a: { bytes: a, fileName: SAMPLE }, b: { bytes: b, fileName: 'vww.fp16.onnx' }, target: profile('cortex-m7') },
+        { transfer: [a.buffer as ArrayBuffer], progress: (s) => stages.push(s) },
+      );
+      assert.equal(a.byteLength, 0, 'the bytes moved to the worker');
+      assert.ok('data' in r, 'the whole comparison');
+      const { data, offsets } = r;
+      assert.equal(data.a.label, SAMPLE);
+      assert.equal(data.b.label, 'vww.fp16.onnx');
+      assert.equal(data.comparison.summary.byName > 0, true, 'layers matched by name');
+      assert.equal(data.estimate?.target, 'cortex-m7');
+      assert.ok(
+        (data.estimate?.b.flashBytes ?? 0) < (data.estimate?.a.flashBytes ?? 0),
+        'fp16 weights need less flash',
+      );
+      assert.ok(data.graphs && 'model' in data.graphs.a && 'model' in data.graphs.b, 'both graphs built');
+      assert.deepEqual(offsets, { a: 1, b: 1 }, 'one graph input before the op nodes');
+      assert.ok(stages.includes('Comparing the layers') && stages.includes('Building both graphs'), stages.join(', '));
+
+      const only = await client.request('compare', {
+        a: { bytes: sampleBytes(), fileName: SAMPLE },
+        b: { bytes: new Uint8Array([1, 2, 3]), fileName: 'truncated.onnx' },
+        graphsOnly: true,
+      });
+      assert.ok('graphs' in only && 'model' in only.graphs.a, 'graph A built');
+      assert.ok('graphs' in only && 'omitted' in only.graphs.b, 'graph B left out');
+      assert.match('graphs' in only && 'omitted' in only.graphs.b ? only.graphs.b.omitted : '', /truncated\.onnx/);
+
+      await assert.rejects(
+        client.request('compare', {
+          a: { bytes: sampleBytes(), fileName: SAMPLE },
+          b: { bytes: new Uint8Array(64).fill(0xff), fileName: 'broken.onnx' },
+        }),
+        /broken\.onnx/,
+      );
+      assert.equal(client.alive, true, 'a bad file does not kill the worker');
     } finally {
       client.dispose();
     }
