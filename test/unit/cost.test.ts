@@ -311,8 +311,10 @@ function checkScope(s: ScopeCost, layers: LayerCost[]): void {
   const sum = (key: 'params' | 'weightBytes' | 'layers') =>
     direct.reduce((a, l) => a + (key === 'layers' ? 1 : l[key]), 0) + s.children.reduce((a, c) => a + c.totals[key], 0);
   const knownOf = (t: ScopeCost['totals']) => t.known?.macs ?? (t.macs as number);
-  const knownMacs = direct.reduce((a, l) => a + (l.macs ?? 0), 0) + s.children.reduce((a, c) => a + knownOf(c.totals), 0);
-  const anyUnknown = direct.some((l) => l.macs === null) || s.children.some((c) => c.totals.unknownLayers !== undefined);
+  const knownMacs =
+    direct.reduce((a, l) => a + (l.macs ?? 0), 0) + s.children.reduce((a, c) => a + knownOf(c.totals), 0);
+  const anyUnknown =
+    direct.some((l) => l.macs === null) || s.children.some((c) => c.totals.unknownLayers !== undefined);
   assert.equal(
     s.totals.unknownLayers !== undefined,
     anyUnknown,
@@ -329,7 +331,11 @@ function checkScope(s: ScopeCost, layers: LayerCost[]): void {
 test('name-scope totals add up to the model totals at every level', () => {
   const p = profileModel(resNet50({ weights: 'zeros' }));
   const { known: _k, unknownLayers: _u, ...strict } = p.totals;
-  assert.deepEqual(p.scopes.totals, strict, 'the root scope is the whole model (nothing unknown: no known/unknownLayers)');
+  assert.deepEqual(
+    p.scopes.totals,
+    strict,
+    'the root scope is the whole model (nothing unknown: no known/unknownLayers)',
+  );
   checkScope(p.scopes, p.layers);
   const names = p.scopes.children.map((c) => c.name);
   assert.deepEqual(names, ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc']);
