@@ -214,9 +214,12 @@ export function shortName(name: string, max = 48): string {
 /** Allocates value and node names that exist nowhere in the model yet. */
 export class NameAllocator {
   private readonly used = new Set<string>();
+  private counter = 0;
   /**
-   * @param stemLength longest stem kept by `fresh` (its last characters): quantization inserts several names per
-   * tensor, and on small models their bytes weigh against what the integer weights save.
+   * @param stemLength longest stem kept by `fresh` (its last characters). 0: compact names — a letter for the kind
+   * of value and a base-36 counter (`s0`, `q1f`), whatever the stem: quantization and FP16 insert several names per
+   * tensor, each written once per reference, and on small models with long converter names their bytes weigh
+   * against what the smaller weights save. The original model's names are never changed.
    */
   constructor(
     model: Model,
@@ -235,12 +238,22 @@ export class NameAllocator {
   /**
    * A fresh name `<stem><suffix>`. Long stems are shortened first (converters write names such as
    * `model/re_lu_3/Relu;model/batch_normalization_3/FusedBatchNormV3;…`, and every new name repeating them would
-   * cost more bytes than the quantized weights save): the part before the first ';', then its last 48 characters.
+   * cost more bytes than the quantized weights save): the part before the first ';', then its last `stemLength`
+   * characters. In compact mode (stemLength 0) the name is the suffix's first letter and a counter.
    */
   fresh(stem: string, suffix = ''): string {
+    if (this.stemLength === 0) return this.compact(suffix.replace(/^_+/, '').charAt(0).toLowerCase() || 'v');
     const base = shortName(stem, this.stemLength) + suffix;
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+  /** `<letter><base-36 counter>`, skipping names the model has. */
+  compact(letter: string): string {
+    let name: string;
+    do name = `${letter}${(this.counter++).toString(36)}`;
+    while (this.used.has(name));
     this.used.add(name);
     return name;
   }
@@ -733,13 +746,8 @@ export function dequantizeLinearNode(
     inputs.push(zName);
   }
   const output = names.fresh(base, '_dq');
-  const node = makeNode(
-    'DequantizeLinear',
-    names.fresh(base, '_DQ'),
-    inputs,
-    [output],
-    axis !== undefined ? { axis } : {},
-  );
+  // Unnamed: ONNX does not require node names, and the node is known by what it reads.
+  const node = makeNode('DequantizeLinear', '', inputs, [output], axis !== undefined ? { axis } : {});
   return { node, output, dataName };
 }
 
@@ -818,7 +826,7 @@ export async function quantizeDynamic(
     return f?.kind === 'tensor' && f.dtype === DataType.FLOAT;
   };
   const st: EditState = {
-    names: new NameAllocator(src, 12),
+    names: new NameAllocator(src, 0),
     inits: [],
     replaced: new Set(),
     cache: new Map(),
@@ -882,7 +890,7 @@ export async function quantizeDynamic(
     let r = dynQuant.get(x);
     if (!r) {
       r = [st.names.fresh(x, '_q'), st.names.fresh(x, '_scale'), st.names.fresh(x, '_zp')];
-      out.push(makeNode('DynamicQuantizeLinear', st.names.fresh(x, '_DynamicQuantizeLinear'), [x], r));
+      out.push(makeNode('DynamicQuantizeLinear', '', [x], r));
       dynQuant.set(x, r);
     }
     return r;
@@ -946,21 +954,21 @@ export async function quantizeDynamic(
       let a = x;
       if (op === 'Gemm' && intAttr(node, 'transA', 0) === 1) {
         a = nm('A_transposed');
-        out.push(makeNode('Transpose', nm('Transpose'), [x], [a], { perm: [1, 0] }));
+        out.push(makeNode('Transpose', '', [x], [a], { perm: [1, 0] }));
       }
       const [aq, as, az] = dynamicQuantize(a, out);
       const acc = nm('int32');
       const accF = nm('float');
       const scale = nm('scale');
-      out.push(makeNode('MatMulInteger', nm('MatMulInteger'), wz ? [aq, wq, az, wz] : [aq, wq, az], [acc]));
-      out.push(makeNode('Cast', nm('Cast'), [acc], [accF], { to: DataType.FLOAT }));
-      out.push(makeNode('Mul', nm('scale_Mul'), [as, ws], [scale]));
+      out.push(makeNode('MatMulInteger', node.name, wz ? [aq, wq, az, wz] : [aq, wq, az], [acc]));
+      out.push(makeNode('Cast', '', [acc], [accF], { to: DataType.FLOAT }));
+      out.push(makeNode('Mul', '', [as, ws], [scale]));
       const c = op === 'Gemm' ? node.inputs[2] : undefined;
       if (!c) {
-        out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [y]));
+        out.push(makeNode('Mul', '', [accF, scale], [y]));
       } else {
         const scaled = nm('scaled');
-        out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [scaled]));
+        out.push(makeNode('Mul', '', [accF, scale], [scaled]));
         let bias = c;
         const cc = consts.get(c);
         if (beta !== 1) {
@@ -980,10 +988,10 @@ export async function quantizeDynamic(
             const betaName = st.names.fresh(label, '_beta');
             st.inits.push(typedTensor(betaName, DataType.FLOAT, [], [beta]));
             bias = nm('bias');
-            out.push(makeNode('Mul', nm('beta_Mul'), [c, betaName], [bias]));
+            out.push(makeNode('Mul', '', [c, betaName], [bias]));
           }
         }
-        out.push(makeNode('Add', nm('bias_Add'), [scaled, bias], [y]));
+        out.push(makeNode('Add', '', [scaled, bias], [y]));
       }
       st.replaced.add(w.tensor.name);
       weightBytesBefore += w.values.length * 4;
@@ -1028,20 +1036,20 @@ export async function quantizeDynamic(
       ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'].includes(a.name),
     );
     out.push({
-      ...makeNode('ConvInteger', nm('ConvInteger'), wz ? [xq, wq, xz, wz] : [xq, wq, xz], [acc]),
+      ...makeNode('ConvInteger', node.name, wz ? [xq, wq, xz, wz] : [xq, wq, xz], [acc]),
       attributes: convAttrs,
     });
-    out.push(makeNode('Cast', nm('Cast'), [acc], [accF], { to: DataType.FLOAT }));
-    out.push(makeNode('Mul', nm('scale_Mul'), [xs, ws], [scale]));
-    if (!bc) out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [y]));
+    out.push(makeNode('Cast', '', [acc], [accF], { to: DataType.FLOAT }));
+    out.push(makeNode('Mul', '', [xs, ws], [scale]));
+    if (!bc) out.push(makeNode('Mul', '', [accF, scale], [y]));
     else {
       const scaled = nm('scaled');
-      out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [scaled]));
+      out.push(makeNode('Mul', '', [accF, scale], [scaled]));
       const bv = await readTensorValues(bc.tensor, source);
       const bName = st.names.fresh(bc.tensor.name, '_reshaped');
       st.inits.push(typedTensor(bName, bc.tensor.dataType, [bv.length, ...ones], bv as Float32Array));
       st.replaced.add(bc.tensor.name);
-      out.push(makeNode('Add', nm('bias_Add'), [scaled, bName], [y]));
+      out.push(makeNode('Add', '', [scaled, bName], [y]));
     }
     st.replaced.add(w.tensor.name);
     weightBytesBefore += w.values.length * 4;
