@@ -1,10 +1,12 @@
 /**
  * `npm run bench:optimize`: the model transforms on the real float models of ../shared/models — dynamic INT8,
- * static INT8 (QDQ, calibrated) and FP16 — each checked in ONNX Runtime against the original: loads, cosine
+ * static INT8 (calibrated; QDQ form, and 'static-op': the operator form, QLinearConv/QLinearMatMul) and FP16 — each
+ * checked in ONNX Runtime against the original: loads, cosine
  * similarity, max abs error, SNR, top-1 agreement of class-score outputs, file size against the original file, host
  * latency before/after (median of timed runs, the two sessions interleaved in the same process), with pass/fail
  * against the issue's targets (static INT8 cosine >= 0.99, FP16 cosine >= 0.999, INT8 size <= 0.27x, FP16 size
- * <= 0.52x).
+ * <= 0.52x). Models over the size target get a breakdown of their bytes (modelBytes.ts) and a floor: what the
+ * payload alone would weigh next to the original graph.
  *
  * Calibration data: no photo or audio data set is available offline, so static INT8 calibrates on SYNTHETIC
  * natural-image-like pictures (bench/naturalInputs.ts), scaled the way each model's source says its inputs are, or

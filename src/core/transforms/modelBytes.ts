@@ -28,9 +28,9 @@ export interface ModelBytes {
   floatTensors: number;
   /** Every other initializer (shapes, axes, indices). */
   otherTensors: number;
-  /** Nodes whose outputs all exist in the reference model (the original layers, possibly rewritten). */
+  /** Nodes of the reference model (by name, or by outputs that all exist there): the layers, possibly rewritten. */
   originalNodes: number;
-  /** Nodes that produce a value the reference model does not have (inserted Q/DQ, Cast…). */
+  /** Other nodes, which produce a value the reference model does not have (inserted Q/DQ, Cast…). */
   insertedNodes: number;
   /** Of `insertedNodes`: the bytes of their node names. */
   insertedNodeNames: number;
@@ -197,7 +197,8 @@ export function measureModelBytes(model: Model, reference?: Model): ModelBytes {
   g.nodes.forEach((n, k) => {
     const bytes = fieldBytes(onnx.NodeProto.encode((gp.node ?? [])[k]).finish().length);
     counted += bytes;
-    const inserted = reference !== undefined && n.outputs.some((o) => isNew(o));
+    // A node of the reference keeps its name (and may write a renamed output, as FP16 does around kept nodes).
+    const inserted = reference !== undefined && n.outputs.some((o) => isNew(o)) && !(n.name && known.has(n.name));
     if (inserted) {
       b.insertedNodes += bytes;
       b.insertedNodeNames += n.name ? fieldBytes(n.name.length) : 0;

@@ -428,7 +428,9 @@ async function foldBatchNorms(
     if (oldBias && own(oldBias.name)) reuse.add(oldBias);
     if (reuse.size) g.initializers = g.initializers.filter((t) => !reuse.has(t));
     const wName = reuse.has(w) ? w.name : freshName(taken, `${w.name}_bnfold`);
-    const bName = oldBias && reuse.has(oldBias) ? oldBias.name : freshName(taken, `${p.name || w.name}.bias_bnfold`);
+    // A bias the layer did not have gets a short name (it is written once per reference, in every later transform).
+    const bName =
+      oldBias && reuse.has(oldBias) ? oldBias.name : freshName(taken, oldBias ? `${oldBias.name}_bnfold` : 'b');
     g.initializers.push(floatTensorOf(wName, w.dataType, w.dims, newW));
     g.initializers.push(floatTensorOf(bName, w.dataType, [c], newBias));
     p.inputs[1] = wName;

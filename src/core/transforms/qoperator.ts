@@ -26,8 +26,11 @@ export interface OperatorFormResult {
 
 const convAttrs = new Set(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
 
+/** Operators that pass values through unchanged or select among them, for any element type (MaxPool: opset 12). */
+const integerOps = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'MaxPool']);
+
 /** Rewrites the QDQ patterns of `graph` that have a QLinear operator (see the module comment). */
-export function toOperatorForm(graph: Graph, names: NameAllocator): OperatorFormResult {
+export function toOperatorForm(graph: Graph, names: NameAllocator, opset: number): OperatorFormResult {
   const g = graph;
   const inits = new Map(g.initializers.map((t) => [t.name, t]));
   const producer = new Map<string, Node>();
@@ -101,6 +104,7 @@ export function toOperatorForm(graph: Graph, names: NameAllocator): OperatorForm
   const rename = new Map<string, string>();
   const converted = new Map<string, number>();
   for (const n of g.nodes) {
+    if (passThrough(n)) continue;
     const isConv = isStd(n, 'Conv');
     const isMatMul = isStd(n, 'MatMul');
     if (!isConv && !isMatMul) continue;
@@ -160,6 +164,25 @@ export function toOperatorForm(graph: Graph, names: NameAllocator): OperatorForm
     converted.set(replaced.get(n)?.opType as string, (converted.get(replaced.get(n)?.opType as string) ?? 0) + 1);
   }
   if (replaced.size === 0) return { graph, converted };
+
+  /**
+   * An operator that only moves or selects values (Reshape, Transpose, MaxPool…) between a DequantizeLinear and a
+   * QuantizeLinear of the same scale and zero point runs on the integer tensor itself: the values it passes are
+   * the integers the pair would have given back. Records the rewrite and returns true.
+   */
+  function passThrough(n: Node): boolean {
+    if (normalizeDomain(n.domain) !== '' || !integerOps.has(n.opType) || n.outputs.length !== 1) return false;
+    if (n.opType === 'MaxPool' && opset < 12) return false;
+    const y = n.outputs[0];
+    const x = activation(n.inputs[0]);
+    const q = y ? onlyQuantizer(y) : undefined;
+    if (!x || !q || q.inputs[1] !== x.scale || (q.inputs[2] ?? '') !== x.zp) return false;
+    replaced.set(n, { ...n, inputs: [x.q, ...n.inputs.slice(1)] });
+    removed.add(q);
+    rename.set(q.outputs[0], y);
+    converted.set(n.opType, (converted.get(n.opType) ?? 0) + 1);
+    return true;
+  }
 
   let nodes = g.nodes
     .filter((n) => !removed.has(n))

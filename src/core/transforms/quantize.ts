@@ -24,7 +24,7 @@ import type { Attribute, Graph, Model, Node, Tensor } from '../onnx/ir.js';
 import { normalizeDomain, opsetVersion, walkGraphs } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
-import { dropIntermediateValueInfo } from './graphEdit.js';
+import { dropIntermediateValueInfo, shareIdenticalInitializers } from './graphEdit.js';
 import { TransformError, type TransformReport, type TransformResult } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,7 +115,10 @@ export interface WeightQuantOptions {
   symmetric?: boolean;
 }
 
-/** Quantizes a float tensor per tensor or per channel. Dequantized, every value is within scale/2 of the original. */
+/**
+ * Quantizes a float tensor per tensor or per channel. Dequantized, every value is within scale/2 of the original.
+ * Per channel where every channel gets the same scale and zero point, the result is per tensor (no `axis`).
+ */
 export function quantizeWeight(
   values: ArrayLike<number>,
   dims: readonly number[],
@@ -148,17 +151,20 @@ export function quantizeWeight(
     const h = hi[c] === Number.NEGATIVE_INFINITY ? 0 : hi[c];
     params.push(symmetric ? symmetricParams(Math.max(Math.abs(l), Math.abs(h)), range) : asymmetricParams(l, h, range));
   }
+  // Channels that all got the same scale and zero point need one pair, not one per channel (a per-tensor weight).
+  const uniform = params.every((p) => p.scale === params[0].scale && p.zeroPoint === params[0].zeroPoint);
   const out = range.dataType === DataType.INT8 ? new Int8Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const p = params[channelOf(i)];
     out[i] = Number.isNaN(values[i]) ? p.zeroPoint : quantizeValue(values[i], p, range);
   }
+  const kept = uniform ? params.slice(0, 1) : params;
   return {
     values: out,
     dataType: range.dataType,
-    scales: Float32Array.from(params, (p) => p.scale),
-    zeroPoints: Int32Array.from(params, (p) => p.zeroPoint),
-    ...(axis !== undefined ? { axis } : {}),
+    scales: Float32Array.from(kept, (p) => p.scale),
+    zeroPoints: Int32Array.from(kept, (p) => p.zeroPoint),
+    ...(axis !== undefined && !uniform ? { axis } : {}),
   };
 }
 
@@ -214,10 +220,11 @@ export function shortName(name: string, max = 48): string {
 /** Allocates value and node names that exist nowhere in the model yet. */
 export class NameAllocator {
   private readonly used = new Set<string>();
-  private counter = 0;
+  /** Next number per letter of compact names. */
+  private readonly counters = new Map<string, number>();
   /**
    * @param stemLength longest stem kept by `fresh` (its last characters). 0: compact names — a letter for the kind
-   * of value and a base-36 counter (`s0`, `q1f`), whatever the stem: quantization and FP16 insert several names per
+   * of value and a base-36 counter per letter (`s0`, `d1f`), whatever the stem: quantization and FP16 insert several names per
    * tensor, each written once per reference, and on small models with long converter names their bytes weigh
    * against what the smaller weights save. The original model's names are never changed.
    */
@@ -251,9 +258,11 @@ export class NameAllocator {
   }
   /** `<letter><base-36 counter>`, skipping names the model has. */
   compact(letter: string): string {
+    let k = this.counters.get(letter) ?? 0;
     let name: string;
-    do name = `${letter}${(this.counter++).toString(36)}`;
+    do name = `${letter}${(k++).toString(36)}`;
     while (this.used.has(name));
+    this.counters.set(letter, k);
     this.used.add(name);
     return name;
   }
@@ -925,7 +934,7 @@ export async function quantizeDynamic(
       const alpha = op === 'Gemm' ? floatAttr(node, 'alpha', 1) : 1;
       const beta = op === 'Gemm' ? floatAttr(node, 'beta', 1) : 1;
       const symmetricZero = q.zeroPoints.every((z) => z === 0);
-      const perColumn = axis !== undefined;
+      const perColumn = q.axis !== undefined;
       const wq = st.names.fresh(w.tensor.name, '_q');
       const ws = st.names.fresh(w.tensor.name, '_scale');
       st.inits.push(typedTensor(wq, q.dataType, qDims, qValues));
@@ -1027,7 +1036,7 @@ export async function quantizeDynamic(
         ),
       );
     }
-    st.inits.push(typedTensor(ws, DataType.FLOAT, axis !== undefined ? [q.scales.length, ...ones] : [], q.scales));
+    st.inits.push(typedTensor(ws, DataType.FLOAT, q.axis !== undefined ? [q.scales.length, ...ones] : [], q.scales));
     const [xq, xs, xz] = dynamicQuantize(x, out);
     const acc = nm('int32');
     const accF = nm('float');
@@ -1106,9 +1115,10 @@ export async function quantizeDynamic(
     }
   }
 
-  const graph = adoptNames(
-    dropUnused({ ...g, nodes, initializers: [...g.initializers, ...st.inits] }, st.replaced),
-    st.adopt,
+  const originalNames = new Set(g.initializers.map((t) => t.name));
+  const graph = shareIdenticalInitializers(
+    adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...st.inits] }, st.replaced), st.adopt),
+    (name) => !originalNames.has(name),
   );
   const out: Model = { ...src, graph };
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;

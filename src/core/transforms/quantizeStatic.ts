@@ -19,7 +19,7 @@
 import { DataType } from '../onnx/dtype.js';
 import type { ExternalDataSource } from '../onnx/externalData.js';
 import type { Model, Node, Tensor } from '../onnx/ir.js';
-import { normalizeDomain } from '../onnx/ir.js';
+import { normalizeDomain, opsetVersion } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
 import type {
@@ -29,7 +29,7 @@ import type {
   GeneratedFeedOptions,
   TensorRange,
 } from './calibration.js';
-import { dropIntermediateValueInfo } from './graphEdit.js';
+import { dropIntermediateValueInfo, shareIdenticalInitializers } from './graphEdit.js';
 import { toOperatorForm } from './qoperator.js';
 import {
   activationIntRange,
@@ -371,6 +371,7 @@ export async function applyStaticQuantization(
   const selected = selectedNodes(m, options);
   const consts = graphConstants(g);
   const names = new NameAllocator(m, 0);
+  const originalNames = new Set(g.initializers.map((t) => t.name));
   const report: TransformReport = {
     transform: 'quantize-static',
     changedNodes: [],
@@ -744,8 +745,9 @@ export async function applyStaticQuantization(
   }
 
   let graph = adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...inits] }, replaced), adopt);
+  graph = shareIdenticalInitializers(graph, (name) => !originalNames.has(name));
   if (options.format === 'operator') {
-    const op = toOperatorForm(graph, names);
+    const op = toOperatorForm(graph, names, opsetVersion(m, '') ?? 1);
     graph = op.graph;
     const list = [...op.converted].map(([t, k]) => `${k} ${t}`).join(', ');
     report.notes.push(
