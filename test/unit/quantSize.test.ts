@@ -327,3 +327,21 @@ test('fp16: compact Cast names and nothing left in float32 but the kept inputs a
     'unnamed Casts',
   );
 });
+
+test('operator form with uint8 weights, int8 activations or per-tensor weights: loads and matches the QDQ form', async () => {
+  const model = net();
+  const calibration = { feeds: feeds(4, 80) };
+  const held = feeds(2, 700);
+  for (const v of [{ weightType: 'uint8' }, { activationType: 'int8' }, { perChannel: false }] as const) {
+    const qdq = await quantizeStatic(model, { calibration, ...v });
+    const op = await quantizeStatic(model, { calibration, format: 'operator', ...v });
+    assert.ok(ops(op.model, 'QLinearMatMul').length === 1, `${JSON.stringify(v)}: QLinearMatMul`);
+    // uint8 per-channel weights have one zero point per channel, which QLinearConv (in ONNX Runtime) cannot take:
+    // those Convs stay in QDQ form.
+    const convs = ops(op.model, 'QLinearConv').length;
+    assert.equal(convs, v.weightType === 'uint8' ? 0 : 2, `${JSON.stringify(v)}: ${convs} QLinearConv`);
+    assert.ok(size(op.model) < size(qdq.model), `${JSON.stringify(v)}: smaller`);
+    const c = await worstCosine(qdq.model, op.model, held);
+    assert.ok(c >= 0.999, `${JSON.stringify(v)}: cosine to the QDQ form ${c}`);
+  }
+});
