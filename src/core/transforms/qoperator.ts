@@ -4,8 +4,9 @@
  * MatMul of the same shape one QLinearMatMul (both in the standard domain, opset 10). The integer tensors flow from
  * one such operator to the next without the QuantizeLinear -> DequantizeLinear pair between them, and the bias
  * needs no scale of its own (QLinearConv's bias scale is input scale × weight scale by definition, which is how
- * static quantization computed it). Operators without a QLinear form (Add, Concat, pooling…) keep their
- * QuantizeLinear / DequantizeLinear pairs.
+ * static quantization computed it). Operators that only move or select values (Reshape, Transpose, Flatten,
+ * Squeeze, Unsqueeze, MaxPool) between a pair of one scale run on the integers as they are; the other operators
+ * (Add, Concat, average pooling, Gemm…) keep their QuantizeLinear / DequantizeLinear pairs.
  *
  * The numerics are the ones ONNX Runtime computes for the QDQ graph, which it fuses into the same integer kernels;
  * what changes is the file: fewer nodes, no bias scales, fewer references to long original tensor names. The
@@ -64,7 +65,9 @@ export function toOperatorForm(graph: Graph, names: NameAllocator, opset: number
     if (dq.inputs[2] && !zp) return undefined;
     const axisAttr = dq.attributes.find((a) => a.name === 'axis');
     const axis = axisAttr?.type === 'int' ? Number(axisAttr.value) : undefined;
-    return { data, scale, zp, axis };
+    // Without an axis attribute a scale of several elements runs along axis 1 (the default).
+    const perAxis = scale.dims.some((d) => d > 1);
+    return { data, scale, zp, axis: axis ?? (perAxis ? 1 : undefined) };
   };
   /** The one QuantizeLinear that reads `value`, when nothing else does. */
   const onlyQuantizer = (value: string) => {
@@ -161,7 +164,8 @@ export function toOperatorForm(graph: Graph, names: NameAllocator, opset: number
     }
     removed.add(qy);
     rename.set(qy.outputs[0], y);
-    converted.set(replaced.get(n)?.opType as string, (converted.get(replaced.get(n)?.opType as string) ?? 0) + 1);
+    const op = isConv ? 'QLinearConv' : 'QLinearMatMul';
+    converted.set(op, (converted.get(op) ?? 0) + 1);
   }
   if (replaced.size === 0) return { graph, converted };
 

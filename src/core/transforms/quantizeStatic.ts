@@ -3,7 +3,8 @@
  * QuantizeLinear -> DequantizeLinear pair whose scale comes from calibration; weights become int8 (per channel by
  * default) behind DequantizeLinear, and the biases of Conv and Gemm int32 with scale input_scale × weight_scale
  * (what integer kernels expect). Runtimes that understand QDQ (ONNX Runtime among them) fuse the pairs into
- * integer operators.
+ * integer operators. With `format: 'operator'` the Conv and MatMul nodes become QLinearConv / QLinearMatMul
+ * afterwards (qoperator.ts): the same numerics in a smaller file.
  *
  * Three steps, the middle one the only one that runs a model:
  *   planStaticQuantization (pure: opset, which tensors to calibrate) -> calibrate (calibration.ts, onnxruntime-node)
