@@ -58,7 +58,8 @@ export const quantizeUsage = `Usage: edge-profile quantize MODEL --mode dynamic|
 
   --mode MODE          dynamic: INT8 weights, activations quantized at run time; static: INT8 weights and
                        activations (QDQ) calibrated on data; fp16: float16 weights and activations
-  --quant-format F     dynamic: qdq (DequantizeLinear on weights, default) or operator (MatMulInteger/ConvInteger)
+  --quant-format F     qdq (default) or operator: dynamic MatMulInteger/ConvInteger; static QLinearConv and
+                       QLinearMatMul (integer tensors between them, no bias scales: a smaller file)
   --per-tensor         one scale per weight tensor (default: per output channel)
   --weight-type T      int8 (default) or uint8
   --reduce-range       7-bit weights (for CPUs without VNNI)
@@ -474,8 +475,7 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
         }
       }
     };
-    only(['quant-format'], ['dynamic']);
-    only(['per-tensor', 'weight-type', 'reduce-range', 'op-types'], ['dynamic', 'static']);
+    only(['quant-format', 'per-tensor', 'weight-type', 'reduce-range', 'op-types'], ['dynamic', 'static']);
     only(
       [
         'calibration',
@@ -551,6 +551,7 @@ export async function runQuantize(argv: string[], io: CliIo = processIo): Promis
             method: method as 'minmax' | 'percentile' | 'entropy',
             fuseActivations: !values['no-fold'],
             biasCorrection: !values['no-bias-correction'],
+            format: quantFormat,
             feeds,
             maxSamples,
             dims,
@@ -583,6 +584,7 @@ interface StaticCliOptions {
   method: 'minmax' | 'percentile' | 'entropy';
   fuseActivations: boolean;
   biasCorrection: boolean;
+  format: 'qdq' | 'operator';
   /** Calibration samples read from --calibration DIR. */
   feeds?: Record<string, ort.Tensor>[];
   maxSamples?: number;
@@ -603,6 +605,7 @@ async function staticQuantize(model: Model, source: ExternalDataSource, o: Stati
       method: o.method,
       fuseActivations: o.fuseActivations,
       biasCorrection: o.biasCorrection,
+      format: o.format,
       perChannel: o.perChannel,
       weightType: o.weightType,
       reduceRange: o.reduceRange,

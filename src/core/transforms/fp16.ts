@@ -154,7 +154,7 @@ export async function convertToFloat16(
   const initNames = new Set(g.initializers.map((t) => t.name));
   const outputNames = new Set(g.outputs.map((v) => v.name));
   const subgraphReads = namesUsedInSubgraphs(g);
-  const names = new NameAllocator(model, 12);
+  const names = new NameAllocator(model, 0);
 
   const isFloat = (name: string) => !!name && dtype(name) === DataType.FLOAT;
   const inSlots = (n: Node): number[] =>
@@ -247,7 +247,7 @@ export async function convertToFloat16(
       }
       if (pinned(v)) {
         // Produced in float16 under another name; a Cast restores the float32 value under its own name.
-        const r = names.fresh(v, '_fp16');
+        const r = names.compact('h');
         renamedOutput.set(v, r);
         home.set(r, DataType.FLOAT16);
         home.set(v, DataType.FLOAT);
@@ -264,10 +264,8 @@ export async function convertToFloat16(
     const key = `${v}\u0000${to}`;
     let name = casts.get(key);
     if (!name) {
-      name = names.fresh(v, to === DataType.FLOAT16 ? '_fp16' : '_fp32');
-      out.push(
-        makeNode('Cast', names.fresh(v, to === DataType.FLOAT16 ? '_Cast_fp16' : '_Cast_fp32'), [v], [name], { to }),
-      );
+      name = names.compact(to === DataType.FLOAT16 ? 'h' : 'f');
+      out.push(makeNode('Cast', '', [v], [name], { to }));
       casts.set(key, name);
       castCount++;
     }
@@ -347,7 +345,7 @@ export async function convertToFloat16(
     for (const v of n.outputs) {
       const r = renamedOutput.get(v);
       if (r && m === 'fp16') {
-        nodes.push(makeNode('Cast', names.fresh(v, '_Cast_fp32'), [r], [v], { to: DataType.FLOAT }));
+        nodes.push(makeNode('Cast', '', [r], [v], { to: DataType.FLOAT }));
         castCount++;
       }
     }

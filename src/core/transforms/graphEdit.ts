@@ -336,3 +336,30 @@ export function dropIntermediateValueInfo(model: Model, notes: string[]): Model 
   );
   return { ...model, graph: { ...model.graph, valueInfo: [] } };
 }
+
+/**
+ * Makes initializers with the same type, shape and bytes one initializer: every reader of a duplicate reads the
+ * first. Only initializers `mayShare` accepts are merged (the transforms pass the ones they inserted: scales and
+ * zero points that repeat, never a tensor the user named). Tensors of more than `maxBytes` are left alone.
+ */
+export function shareIdenticalInitializers(graph: Graph, mayShare: (name: string) => boolean, maxBytes = 4096): Graph {
+  const first = new Map<string, string>();
+  const rename = new Map<string, string>();
+  const overridable = new Set(graph.inputs.map((v) => v.name));
+  for (const t of graph.initializers) {
+    if (!mayShare(t.name) || overridable.has(t.name) || t.data.kind !== 'raw' || t.data.bytes.length > maxBytes)
+      continue;
+    const key = `${t.dataType}|${t.dims.join('x')}|${Array.from(t.data.bytes).join(',')}`;
+    const kept = first.get(key);
+    if (kept) rename.set(t.name, kept);
+    else first.set(key, t.name);
+  }
+  if (rename.size === 0) return graph;
+  return {
+    ...graph,
+    initializers: graph.initializers.filter((t) => !rename.has(t.name)),
+    nodes: graph.nodes.map((n) =>
+      n.inputs.some((i) => rename.has(i)) ? { ...n, inputs: n.inputs.map((i) => rename.get(i) ?? i) } : n,
+    ),
+  };
+}

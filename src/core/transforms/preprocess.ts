@@ -418,8 +418,19 @@ async function foldBatchNorms(
       newBias = Float64Array.from(s, (sk, k) => (gemmBeta * cv[k] - mean[k]) * sk + beta[k]);
       setAttr(p, { name: 'beta', type: 'float', value: 1 });
     }
-    const wName = freshName(taken, `${w.name}_bnfold`);
-    const bName = freshName(taken, `${p.name || w.name}.bias_bnfold`);
+    // A weight (bias) that only this node reads is replaced under its own name: the layer keeps the tensor names
+    // users know, and no longer names repeat in every later transform of the model.
+    const own = (name: string | undefined) =>
+      !!name && idx.usesOf(name).length === 1 && !idx.graphOutputs.has(name) && !idx.overridable.has(name);
+    const oldBias = p.inputs[2] ? idx.constantTensor(p.inputs[2]) : undefined;
+    const reuse = new Set<Tensor>();
+    if (own(w.name)) reuse.add(w);
+    if (oldBias && own(oldBias.name)) reuse.add(oldBias);
+    if (reuse.size) g.initializers = g.initializers.filter((t) => !reuse.has(t));
+    const wName = reuse.has(w) ? w.name : freshName(taken, `${w.name}_bnfold`);
+    // A bias the layer did not have gets a short name (it is written once per reference, in every later transform).
+    const bName =
+      oldBias && reuse.has(oldBias) ? oldBias.name : freshName(taken, oldBias ? `${oldBias.name}_bnfold` : 'b');
     g.initializers.push(floatTensorOf(wName, w.dataType, w.dims, newW));
     g.initializers.push(floatTensorOf(bName, w.dataType, [c], newBias));
     p.inputs[1] = wName;

@@ -24,7 +24,7 @@ import type { Attribute, Graph, Model, Node, Tensor } from '../onnx/ir.js';
 import { normalizeDomain, opsetVersion, walkGraphs } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
-import { dropIntermediateValueInfo } from './graphEdit.js';
+import { dropIntermediateValueInfo, shareIdenticalInitializers } from './graphEdit.js';
 import { TransformError, type TransformReport, type TransformResult } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,7 +115,10 @@ export interface WeightQuantOptions {
   symmetric?: boolean;
 }
 
-/** Quantizes a float tensor per tensor or per channel. Dequantized, every value is within scale/2 of the original. */
+/**
+ * Quantizes a float tensor per tensor or per channel. Dequantized, every value is within scale/2 of the original.
+ * Per channel where every channel gets the same scale and zero point, the result is per tensor (no `axis`).
+ */
 export function quantizeWeight(
   values: ArrayLike<number>,
   dims: readonly number[],
@@ -148,17 +151,20 @@ export function quantizeWeight(
     const h = hi[c] === Number.NEGATIVE_INFINITY ? 0 : hi[c];
     params.push(symmetric ? symmetricParams(Math.max(Math.abs(l), Math.abs(h)), range) : asymmetricParams(l, h, range));
   }
+  // Channels that all got the same scale and zero point need one pair, not one per channel (a per-tensor weight).
+  const uniform = params.every((p) => p.scale === params[0].scale && p.zeroPoint === params[0].zeroPoint);
   const out = range.dataType === DataType.INT8 ? new Int8Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const p = params[channelOf(i)];
     out[i] = Number.isNaN(values[i]) ? p.zeroPoint : quantizeValue(values[i], p, range);
   }
+  const kept = uniform ? params.slice(0, 1) : params;
   return {
     values: out,
     dataType: range.dataType,
-    scales: Float32Array.from(params, (p) => p.scale),
-    zeroPoints: Int32Array.from(params, (p) => p.zeroPoint),
-    ...(axis !== undefined ? { axis } : {}),
+    scales: Float32Array.from(kept, (p) => p.scale),
+    zeroPoints: Int32Array.from(kept, (p) => p.zeroPoint),
+    ...(axis !== undefined && !uniform ? { axis } : {}),
   };
 }
 
@@ -214,9 +220,13 @@ export function shortName(name: string, max = 48): string {
 /** Allocates value and node names that exist nowhere in the model yet. */
 export class NameAllocator {
   private readonly used = new Set<string>();
+  /** Next number per letter of compact names. */
+  private readonly counters = new Map<string, number>();
   /**
-   * @param stemLength longest stem kept by `fresh` (its last characters): quantization inserts several names per
-   * tensor, and on small models their bytes weigh against what the integer weights save.
+   * @param stemLength longest stem kept by `fresh` (its last characters). 0: compact names — a letter for the kind
+   * of value and a base-36 counter per letter (`s0`, `d1f`), whatever the stem: quantization and FP16 insert several names per
+   * tensor, each written once per reference, and on small models with long converter names their bytes weigh
+   * against what the smaller weights save. The original model's names are never changed.
    */
   constructor(
     model: Model,
@@ -235,12 +245,24 @@ export class NameAllocator {
   /**
    * A fresh name `<stem><suffix>`. Long stems are shortened first (converters write names such as
    * `model/re_lu_3/Relu;model/batch_normalization_3/FusedBatchNormV3;…`, and every new name repeating them would
-   * cost more bytes than the quantized weights save): the part before the first ';', then its last 48 characters.
+   * cost more bytes than the quantized weights save): the part before the first ';', then its last `stemLength`
+   * characters. In compact mode (stemLength 0) the name is the suffix's first letter and a counter.
    */
   fresh(stem: string, suffix = ''): string {
+    if (this.stemLength === 0) return this.compact(suffix.replace(/^_+/, '').charAt(0).toLowerCase() || 'v');
     const base = shortName(stem, this.stemLength) + suffix;
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+  /** `<letter><base-36 counter>`, skipping names the model has. */
+  compact(letter: string): string {
+    let k = this.counters.get(letter) ?? 0;
+    let name: string;
+    do name = `${letter}${(k++).toString(36)}`;
+    while (this.used.has(name));
+    this.counters.set(letter, k);
     this.used.add(name);
     return name;
   }
@@ -733,13 +755,8 @@ export function dequantizeLinearNode(
     inputs.push(zName);
   }
   const output = names.fresh(base, '_dq');
-  const node = makeNode(
-    'DequantizeLinear',
-    names.fresh(base, '_DQ'),
-    inputs,
-    [output],
-    axis !== undefined ? { axis } : {},
-  );
+  // Unnamed: ONNX does not require node names, and the node is known by what it reads.
+  const node = makeNode('DequantizeLinear', '', inputs, [output], axis !== undefined ? { axis } : {});
   return { node, output, dataName };
 }
 
@@ -818,7 +835,7 @@ export async function quantizeDynamic(
     return f?.kind === 'tensor' && f.dtype === DataType.FLOAT;
   };
   const st: EditState = {
-    names: new NameAllocator(src, 12),
+    names: new NameAllocator(src, 0),
     inits: [],
     replaced: new Set(),
     cache: new Map(),
@@ -882,7 +899,7 @@ export async function quantizeDynamic(
     let r = dynQuant.get(x);
     if (!r) {
       r = [st.names.fresh(x, '_q'), st.names.fresh(x, '_scale'), st.names.fresh(x, '_zp')];
-      out.push(makeNode('DynamicQuantizeLinear', st.names.fresh(x, '_DynamicQuantizeLinear'), [x], r));
+      out.push(makeNode('DynamicQuantizeLinear', '', [x], r));
       dynQuant.set(x, r);
     }
     return r;
@@ -917,7 +934,7 @@ export async function quantizeDynamic(
       const alpha = op === 'Gemm' ? floatAttr(node, 'alpha', 1) : 1;
       const beta = op === 'Gemm' ? floatAttr(node, 'beta', 1) : 1;
       const symmetricZero = q.zeroPoints.every((z) => z === 0);
-      const perColumn = axis !== undefined;
+      const perColumn = q.axis !== undefined;
       const wq = st.names.fresh(w.tensor.name, '_q');
       const ws = st.names.fresh(w.tensor.name, '_scale');
       st.inits.push(typedTensor(wq, q.dataType, qDims, qValues));
@@ -946,21 +963,21 @@ export async function quantizeDynamic(
       let a = x;
       if (op === 'Gemm' && intAttr(node, 'transA', 0) === 1) {
         a = nm('A_transposed');
-        out.push(makeNode('Transpose', nm('Transpose'), [x], [a], { perm: [1, 0] }));
+        out.push(makeNode('Transpose', '', [x], [a], { perm: [1, 0] }));
       }
       const [aq, as, az] = dynamicQuantize(a, out);
       const acc = nm('int32');
       const accF = nm('float');
       const scale = nm('scale');
-      out.push(makeNode('MatMulInteger', nm('MatMulInteger'), wz ? [aq, wq, az, wz] : [aq, wq, az], [acc]));
-      out.push(makeNode('Cast', nm('Cast'), [acc], [accF], { to: DataType.FLOAT }));
-      out.push(makeNode('Mul', nm('scale_Mul'), [as, ws], [scale]));
+      out.push(makeNode('MatMulInteger', node.name, wz ? [aq, wq, az, wz] : [aq, wq, az], [acc]));
+      out.push(makeNode('Cast', '', [acc], [accF], { to: DataType.FLOAT }));
+      out.push(makeNode('Mul', '', [as, ws], [scale]));
       const c = op === 'Gemm' ? node.inputs[2] : undefined;
       if (!c) {
-        out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [y]));
+        out.push(makeNode('Mul', '', [accF, scale], [y]));
       } else {
         const scaled = nm('scaled');
-        out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [scaled]));
+        out.push(makeNode('Mul', '', [accF, scale], [scaled]));
         let bias = c;
         const cc = consts.get(c);
         if (beta !== 1) {
@@ -980,10 +997,10 @@ export async function quantizeDynamic(
             const betaName = st.names.fresh(label, '_beta');
             st.inits.push(typedTensor(betaName, DataType.FLOAT, [], [beta]));
             bias = nm('bias');
-            out.push(makeNode('Mul', nm('beta_Mul'), [c, betaName], [bias]));
+            out.push(makeNode('Mul', '', [c, betaName], [bias]));
           }
         }
-        out.push(makeNode('Add', nm('bias_Add'), [scaled, bias], [y]));
+        out.push(makeNode('Add', '', [scaled, bias], [y]));
       }
       st.replaced.add(w.tensor.name);
       weightBytesBefore += w.values.length * 4;
@@ -1019,7 +1036,7 @@ export async function quantizeDynamic(
         ),
       );
     }
-    st.inits.push(typedTensor(ws, DataType.FLOAT, axis !== undefined ? [q.scales.length, ...ones] : [], q.scales));
+    st.inits.push(typedTensor(ws, DataType.FLOAT, q.axis !== undefined ? [q.scales.length, ...ones] : [], q.scales));
     const [xq, xs, xz] = dynamicQuantize(x, out);
     const acc = nm('int32');
     const accF = nm('float');
@@ -1028,20 +1045,20 @@ export async function quantizeDynamic(
       ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'].includes(a.name),
     );
     out.push({
-      ...makeNode('ConvInteger', nm('ConvInteger'), wz ? [xq, wq, xz, wz] : [xq, wq, xz], [acc]),
+      ...makeNode('ConvInteger', node.name, wz ? [xq, wq, xz, wz] : [xq, wq, xz], [acc]),
       attributes: convAttrs,
     });
-    out.push(makeNode('Cast', nm('Cast'), [acc], [accF], { to: DataType.FLOAT }));
-    out.push(makeNode('Mul', nm('scale_Mul'), [xs, ws], [scale]));
-    if (!bc) out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [y]));
+    out.push(makeNode('Cast', '', [acc], [accF], { to: DataType.FLOAT }));
+    out.push(makeNode('Mul', '', [xs, ws], [scale]));
+    if (!bc) out.push(makeNode('Mul', '', [accF, scale], [y]));
     else {
       const scaled = nm('scaled');
-      out.push(makeNode('Mul', nm('rescale_Mul'), [accF, scale], [scaled]));
+      out.push(makeNode('Mul', '', [accF, scale], [scaled]));
       const bv = await readTensorValues(bc.tensor, source);
       const bName = st.names.fresh(bc.tensor.name, '_reshaped');
       st.inits.push(typedTensor(bName, bc.tensor.dataType, [bv.length, ...ones], bv as Float32Array));
       st.replaced.add(bc.tensor.name);
-      out.push(makeNode('Add', nm('bias_Add'), [scaled, bName], [y]));
+      out.push(makeNode('Add', '', [scaled, bName], [y]));
     }
     st.replaced.add(w.tensor.name);
     weightBytesBefore += w.values.length * 4;
@@ -1098,9 +1115,10 @@ export async function quantizeDynamic(
     }
   }
 
-  const graph = adoptNames(
-    dropUnused({ ...g, nodes, initializers: [...g.initializers, ...st.inits] }, st.replaced),
-    st.adopt,
+  const originalNames = new Set(g.initializers.map((t) => t.name));
+  const graph = shareIdenticalInitializers(
+    adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...st.inits] }, st.replaced), st.adopt),
+    (name) => !originalNames.has(name),
   );
   const out: Model = { ...src, graph };
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;

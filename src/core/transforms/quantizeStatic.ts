@@ -3,7 +3,8 @@
  * QuantizeLinear -> DequantizeLinear pair whose scale comes from calibration; weights become int8 (per channel by
  * default) behind DequantizeLinear, and the biases of Conv and Gemm int32 with scale input_scale × weight_scale
  * (what integer kernels expect). Runtimes that understand QDQ (ONNX Runtime among them) fuse the pairs into
- * integer operators.
+ * integer operators. With `format: 'operator'` the Conv and MatMul nodes become QLinearConv / QLinearMatMul
+ * afterwards (qoperator.ts): the same numerics in a smaller file.
  *
  * Three steps, the middle one the only one that runs a model:
  *   planStaticQuantization (pure: opset, which tensors to calibrate) -> calibrate (calibration.ts, onnxruntime-node)
@@ -19,7 +20,7 @@
 import { DataType } from '../onnx/dtype.js';
 import type { ExternalDataSource } from '../onnx/externalData.js';
 import type { Model, Node, Tensor } from '../onnx/ir.js';
-import { normalizeDomain } from '../onnx/ir.js';
+import { normalizeDomain, opsetVersion } from '../onnx/ir.js';
 import { readTensorValues } from '../onnx/tensor.js';
 import { nodeLabel } from '../onnx/validate.js';
 import type {
@@ -29,7 +30,8 @@ import type {
   GeneratedFeedOptions,
   TensorRange,
 } from './calibration.js';
-import { dropIntermediateValueInfo } from './graphEdit.js';
+import { dropIntermediateValueInfo, shareIdenticalInitializers } from './graphEdit.js';
+import { toOperatorForm } from './qoperator.js';
 import {
   activationIntRange,
   adoptNames,
@@ -166,6 +168,12 @@ export interface StaticQuantizeOptions {
    * Runtime infers them; inputs and outputs stay typed), which saves their bytes.
    */
   keepValueInfo?: boolean;
+  /**
+   * 'qdq' (default): QuantizeLinear/DequantizeLinear around float operators, which runtimes fuse. 'operator': Conv
+   * and MatMul become QLinearConv / QLinearMatMul reading and writing the integer tensors (no Q/DQ pair between
+   * two of them, no bias scales: a smaller file); the other operators keep the QDQ form.
+   */
+  format?: 'qdq' | 'operator';
   onProgress?: (p: CalibrationProgress) => void;
   signal?: AbortSignal;
 }
@@ -363,7 +371,8 @@ export async function applyStaticQuantization(
   const g = m.graph;
   const selected = selectedNodes(m, options);
   const consts = graphConstants(g);
-  const names = new NameAllocator(m, 12);
+  const names = new NameAllocator(m, 0);
+  const originalNames = new Set(g.initializers.map((t) => t.name));
   const report: TransformReport = {
     transform: 'quantize-static',
     changedNodes: [],
@@ -460,8 +469,8 @@ export async function applyStaticQuantization(
     const q = names.fresh(name, '_q');
     const dq = names.fresh(name, '_d');
     const io = z ? [s, z] : [s];
-    out.push(makeNode('QuantizeLinear', names.fresh(name, '_Q'), [name, ...io], [q]));
-    out.push(makeNode('DequantizeLinear', names.fresh(name, '_D'), [q, ...io], [dq]));
+    out.push(makeNode('QuantizeLinear', '', [name, ...io], [q]));
+    out.push(makeNode('DequantizeLinear', '', [q, ...io], [dq]));
     rename.set(name, dq);
     pairs++;
   };
@@ -736,7 +745,18 @@ export async function applyStaticQuantization(
     return { values, scales, ...(axis !== undefined ? { axis } : {}) };
   }
 
-  const graph = adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...inits] }, replaced), adopt);
+  let graph = adoptNames(dropUnused({ ...g, nodes, initializers: [...g.initializers, ...inits] }, replaced), adopt);
+  graph = shareIdenticalInitializers(graph, (name) => !originalNames.has(name));
+  if (options.format === 'operator') {
+    const op = toOperatorForm(graph, names, opsetVersion(m, '') ?? 1);
+    graph = op.graph;
+    const list = [...op.converted].map(([t, k]) => `${k} ${t}`).join(', ');
+    report.notes.push(
+      list
+        ? `operator form: ${list} (integer inputs and outputs, no QuantizeLinear/DequantizeLinear between them); other operators keep the QDQ form`
+        : 'operator form: no Conv/MatMul had the quantized inputs and output a QLinear operator needs; the model stays in QDQ form',
+    );
+  }
   report.notes.push(
     `inserted ${pairs} QuantizeLinear/DequantizeLinear pair${pairs === 1 ? '' : 's'} on activations (${actType}, asymmetric, per tensor) and quantized ${weightCount} weight${weightCount === 1 ? '' : 's'} to ${weightType}${plan.perChannel ? ' per channel' : ' per tensor'}${reduceRange ? ' (7-bit range)' : ''}; ${report.changedNodes.length} node${report.changedNodes.length === 1 ? '' : 's'} quantized`,
   );
