@@ -34,6 +34,7 @@ export type QuantizeChoices =
   | {
       mode: 'static';
       perChannel: boolean;
+      form: 'qdq' | 'operator';
       method: 'minmax' | 'percentile' | 'entropy';
       /** A folder of `.pb` / `.npy` samples or PNG/JPEG images, or generated inputs. */
       calibration: { folder: string } | { generated: number };
@@ -43,6 +44,7 @@ export function quantizeSpec(c: QuantizeChoices): TransformSpec {
   if (c.mode === 'dynamic') return { kind: 'quantize-dynamic', format: c.form, perChannel: c.perChannel };
   return {
     kind: 'quantize-static',
+    format: c.form,
     perChannel: c.perChannel,
     method: c.method,
     ...('folder' in c.calibration
@@ -119,7 +121,7 @@ export function describeTransform(spec: TransformSpec, fileName: string): string
     case 'quantize-dynamic':
       return `quantizing ${fileName} to INT8 (dynamic, ${spec.format === 'qdq' ? 'QDQ' : 'operator'} form)`;
     case 'quantize-static':
-      return `quantizing ${fileName} to INT8 (static, ${spec.calibrationFolder ? 'calibrated on your samples' : 'generated calibration inputs'})`;
+      return `quantizing ${fileName} to INT8 (static${spec.format === 'operator' ? ', operator form' : ''}, ${spec.calibrationFolder ? 'calibrated on your samples' : 'generated calibration inputs'})`;
     case 'fp16':
       return `converting ${fileName} to FP16`;
     case 'prune':

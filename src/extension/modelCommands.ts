@@ -194,7 +194,13 @@ interface PickItem<T> extends vscode.QuickPickItem {
   value: T;
 }
 
-async function pick<T>(items: PickItem<T>[], title: string, step: number, steps: number): Promise<T | undefined> {
+/** One step of a multi-step quick pick; `steps` may be a range while an earlier answer decides it. */
+async function pick<T>(
+  items: PickItem<T>[],
+  title: string,
+  step: number,
+  steps: number | string,
+): Promise<T | undefined> {
   const chosen = await vscode.window.showQuickPick(items, {
     title: `${title} (${step}/${steps})`,
     ignoreFocusOut: true,
@@ -225,9 +231,10 @@ async function quantizeCommand(deps: Deps, arg: unknown): Promise<void> {
     ],
     title,
     1,
-    3,
+    '3–4',
   );
   if (!mode) return;
+  const steps = mode === 'dynamic' ? 3 : 4;
   const perChannel = await pick<boolean>(
     [
       { label: 'Per channel', description: 'one scale per output channel (more accurate)', value: true },
@@ -235,25 +242,40 @@ async function quantizeCommand(deps: Deps, arg: unknown): Promise<void> {
     ],
     title,
     2,
-    3,
+    steps,
   );
   if (perChannel === undefined) return;
+  const form = await pick<'qdq' | 'operator'>(
+    mode === 'dynamic'
+      ? [
+          { label: 'QDQ form', description: 'DequantizeLinear on the weights', value: 'qdq' },
+          {
+            label: 'Operator form',
+            description: 'MatMulInteger / ConvInteger with DynamicQuantizeLinear',
+            value: 'operator',
+          },
+        ]
+      : [
+          {
+            label: 'QDQ form',
+            description: 'QuantizeLinear / DequantizeLinear around float operators',
+            detail: 'What most converters and NPU toolchains read.',
+            value: 'qdq',
+          },
+          {
+            label: 'Operator form',
+            description: 'QLinearConv / QLinearMatMul',
+            detail: 'A smaller file (no Q/DQ pairs between quantized layers); ONNX Runtime runs both alike.',
+            value: 'operator',
+          },
+        ],
+    title,
+    3,
+    steps,
+  );
+  if (!form) return;
   let choices: QuantizeChoices;
   if (mode === 'dynamic') {
-    const form = await pick<'qdq' | 'operator'>(
-      [
-        { label: 'QDQ form', description: 'DequantizeLinear on the weights', value: 'qdq' },
-        {
-          label: 'Operator form',
-          description: 'MatMulInteger / ConvInteger with DynamicQuantizeLinear',
-          value: 'operator',
-        },
-      ],
-      title,
-      3,
-      3,
-    );
-    if (!form) return;
     choices = { mode, perChannel, form };
   } else {
     const source = await pick<'folder' | 'generated'>(
@@ -272,8 +294,8 @@ async function quantizeCommand(deps: Deps, arg: unknown): Promise<void> {
         },
       ],
       title,
-      3,
-      3,
+      4,
+      steps,
     );
     if (!source) return;
     let calibration: { folder: string } | { generated: number } = { generated: 8 };
@@ -290,7 +312,7 @@ async function quantizeCommand(deps: Deps, arg: unknown): Promise<void> {
       if (!folderPath) return;
       calibration = { folder: folderPath };
     }
-    choices = { mode, perChannel, method: 'minmax', calibration };
+    choices = { mode, perChannel, form, method: 'minmax', calibration };
   }
   await runTransform(deps, uri, path, quantizeSpec(choices));
 }

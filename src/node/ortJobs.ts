@@ -199,6 +199,7 @@ export async function runTransformJob(job: TransformJob, ctx: JobContext): Promi
           generated: { count: spec.generatedSamples ?? 8 },
           method: spec.method,
           perChannel: spec.perChannel,
+          ...(spec.format ? { format: spec.format } : {}),
           signal: ctx.signal,
           onProgress: (p) =>
             ctx.progress({

@@ -34,6 +34,8 @@ export type TransformSpec =
     }
   | {
       kind: 'quantize-static';
+      /** QDQ (the default) or QLinearConv / QLinearMatMul operators. */
+      format?: 'qdq' | 'operator';
       perChannel: boolean;
       method: 'minmax' | 'percentile' | 'entropy';
       /** Folder of `.pb` / `.npy` samples; absent: generated inputs (a rough approximation, said so). */

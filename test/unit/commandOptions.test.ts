@@ -31,12 +31,24 @@ test('quantize choices map to the transform options the engine takes', () => {
     perChannel: false,
   });
   assert.deepEqual(
-    quantizeSpec({ mode: 'static', perChannel: true, method: 'minmax', calibration: { folder: '/data/cal' } }),
-    { kind: 'quantize-static', perChannel: true, method: 'minmax', calibrationFolder: '/data/cal' },
+    quantizeSpec({
+      mode: 'static',
+      perChannel: true,
+      form: 'qdq',
+      method: 'minmax',
+      calibration: { folder: '/data/cal' },
+    }),
+    { kind: 'quantize-static', format: 'qdq', perChannel: true, method: 'minmax', calibrationFolder: '/data/cal' },
   );
   assert.deepEqual(
-    quantizeSpec({ mode: 'static', perChannel: true, method: 'entropy', calibration: { generated: 8 } }),
-    { kind: 'quantize-static', perChannel: true, method: 'entropy', generatedSamples: 8 },
+    quantizeSpec({
+      mode: 'static',
+      perChannel: true,
+      form: 'operator',
+      method: 'entropy',
+      calibration: { generated: 8 },
+    }),
+    { kind: 'quantize-static', format: 'operator', perChannel: true, method: 'entropy', generatedSamples: 8 },
   );
 });
 
@@ -219,7 +231,7 @@ test('static INT8 through the child: generated inputs are labelled a rough appro
 
   const generated = transformJob(
     model,
-    quantizeSpec({ mode: 'static', perChannel: true, method: 'minmax', calibration: { generated: 4 } }),
+    quantizeSpec({ mode: 'static', perChannel: true, form: 'qdq', method: 'minmax', calibration: { generated: 4 } }),
     { overwrite: false },
   );
   const progress: string[] = [];
@@ -246,7 +258,13 @@ test('static INT8 through the child: generated inputs are labelled a rough appro
   }
   const folder = transformJob(
     model,
-    quantizeSpec({ mode: 'static', perChannel: true, method: 'minmax', calibration: { folder: cal } }),
+    quantizeSpec({
+      mode: 'static',
+      perChannel: true,
+      form: 'operator',
+      method: 'minmax',
+      calibration: { folder: cal },
+    }),
     { overwrite: true },
   );
   const f: TransformOutcome = await runOrtJob(folder, opts);
@@ -262,6 +280,9 @@ test('static INT8 through the child: generated inputs are labelled a rough appro
     weights?.ratio !== null && (weights?.ratio ?? 1) < 0.3,
     `INT8 weights: ${weights?.ratio} of the float ones`,
   );
+  const ops = f.comparison.opCounts.map((o) => o.opType);
+  assert.ok(ops.includes('QLinearConv'), `operator form chosen in the quick pick: ${ops.join(', ')}`);
+  assert.ok(f.validation.ok, 'the operator form passes validation in ONNX Runtime');
 });
 
 test('notification text: model names cannot become links, and read the same', () => {
