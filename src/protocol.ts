@@ -63,7 +63,13 @@ export type HostMessage =
   /** The estimate for the selected target (replaces any earlier one). */
   | { type: 'estimate'; estimate: EstimateView }
   /** No estimate for `targetId`: the message names why (bad profiles file, unknown target…). */
-  | { type: 'estimateError'; targetId: string; message: string }
+  | {
+      type: 'estimateError';
+      targetId: string;
+      message: string;
+      /** Keys of the metrics an earlier estimate added (latency, bound): no longer true, dropped. */
+      staleMetrics: string[];
+    }
   /** Answer to `requestWeightStats`. */
   | { type: 'weightStats'; graph: number; tensor: number; stats: WeightStats | null; error?: string }
   /** Bring a node into view and select it (from a diagnostic, a command, the compare view). */

@@ -188,6 +188,7 @@ class App {
       case 'estimateError':
         this.estimate = undefined;
         this.profile.setEstimateError(msg.targetId, msg.message);
+        this.removeMetrics(msg.staleMetrics);
         this.showDetails();
         break;
       case 'weightStats':
@@ -862,7 +863,8 @@ class App {
       options.push(o);
     }
     this.overlaySelect.replaceChildren(...options);
-    this.overlaySelect.value = this.overlayKey ?? '';
+    // A chosen metric that is gone for now (a failed estimate) shows as None until it is back.
+    this.overlaySelect.value = model.metrics.some((m) => m.key === this.overlayKey) ? (this.overlayKey ?? '') : '';
   }
 
   private setOverlay(key: string | null): void {
@@ -956,6 +958,25 @@ class App {
     this.refreshOverlayOptions();
     if (this.overlayKey === metric.key) this.applyOverlay();
     this.showDetails();
+  }
+
+  /**
+   * Drops metrics that are no longer true (the latency of a target that failed to estimate). The overlay choice is
+   * kept: it shows again when the metric comes back.
+   */
+  private removeMetrics(keys: readonly string[]): void {
+    const model = this.model;
+    if (!model) {
+      this.pendingMetrics = this.pendingMetrics.filter((m) => !keys.includes(m.metric.key));
+      return;
+    }
+    for (let index = model.metrics.length - 1; index >= 0; index--) {
+      if (!keys.includes(model.metrics[index].key)) continue;
+      model.metrics.splice(index, 1);
+      for (const g of model.graphs) for (const n of g.nodes) if (n.metrics.length > index) n.metrics.splice(index, 1);
+    }
+    this.refreshOverlayOptions();
+    this.applyOverlay();
   }
 
   // ---------------------------------------------------------------------------------------------------------------

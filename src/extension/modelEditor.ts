@@ -97,7 +97,8 @@ export class ModelDocument implements vscode.CustomDocument {
       send({ type: 'graphError', fileName: this.fileName, message: this.graphError });
     if (targets) send(targets);
     if (this.estimate) for (const m of estimateMessages(this.graph, this.estimate)) send(m);
-    else if (this.estimateError) send({ type: 'estimateError', ...this.estimateError });
+    else if (this.estimateError)
+      send({ type: 'estimateError', ...this.estimateError, staleMetrics: ESTIMATE_METRIC_KEYS });
     if (this.progress) send({ type: 'progress', ...this.progress });
   }
 
@@ -107,6 +108,9 @@ export class ModelDocument implements vscode.CustomDocument {
     this.disposed.dispose();
   }
 }
+
+/** The metrics an estimate adds to the graph (dropped again when the next estimate fails). */
+const ESTIMATE_METRIC_KEYS = [LATENCY_METRIC.key, BOUND_METRIC.key];
 
 /** The `estimate` message and its two metric columns for the graph's overlays. */
 export function estimateMessages(graph: GraphModel | undefined, estimate: EstimateView): HostMessage[] {
@@ -291,7 +295,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     if (!target.ok) {
       doc.estimate = undefined;
       doc.estimateError = { targetId: target.targetId, message: target.message };
-      doc.post({ type: 'estimateError', ...doc.estimateError });
+      doc.post({ type: 'estimateError', ...doc.estimateError, staleMetrics: ESTIMATE_METRIC_KEYS });
       this.hooks.onEstimate(doc);
       return;
     }
@@ -304,7 +308,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     } catch (err) {
       doc.estimate = undefined;
       doc.estimateError = { targetId: target.profile.id, message: message(err) };
-      doc.post({ type: 'estimateError', ...doc.estimateError });
+      doc.post({ type: 'estimateError', ...doc.estimateError, staleMetrics: ESTIMATE_METRIC_KEYS });
     }
     this.hooks.onEstimate(doc);
   }

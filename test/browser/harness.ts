@@ -146,7 +146,7 @@ window.acquireVsCodeApi = () => ({
       setTimeout(() => {
         window.postMessage({ type: 'progress', stage: 'Estimating', fraction: null }, '*');
         if (answer) for (const m of answer) window.postMessage(m, '*');
-        else window.postMessage({ type: 'estimateError', targetId: message.targetId, message: 'the stub host has no estimate for this target' }, '*');
+        else window.postMessage({ type: 'estimateError', targetId: message.targetId, message: 'the stub host has no estimate for this target', staleMetrics: ['latency', 'bound'] }, '*');
         window.postMessage({ type: 'progress', stage: 'Estimating', fraction: 1, done: true }, '*');
       }, 20);
     } else if (message.type === 'requestWeightStats') {

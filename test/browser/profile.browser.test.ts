@@ -345,6 +345,25 @@ describe('the profiling panel in headless Chromium', () => {
     await overlay.selectOption('bound');
     assert.match(await seen(page, '.legend'), /Bound[\s\S]*compute[\s\S]*memory[\s\S]*estimate \(uncalibrated\)/);
     await shot(page, 'profile-vww-overlay-latency');
+    // A target without an estimate: its columns are dropped, not left showing the previous target's figures.
+    const optionKeys = () =>
+      page
+        .locator('select[aria-label="Colour nodes by"] option')
+        .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    assert.ok((await optionKeys()).includes('latency'), 'latency is an overlay while estimated');
+    await page.locator('vscode-single-select').click();
+    await page.getByRole('option', { name: /Cortex-M33/ }).click();
+    await page.locator('select[aria-label="Colour nodes by"] option[value="bound"]').waitFor({ state: 'detached' });
+    const keys = await optionKeys();
+    assert.ok(!keys.includes('latency') && !keys.includes('bound'), `estimate overlays dropped: ${keys.join(', ')}`);
+    assert.equal(await overlay.inputValue(), '', 'the overlay shows None');
+    assert.equal(await page.evaluate((i) => window.__emp.fillOf(i), slowest.node), null, 'no stale latency colour');
+    // Back on a target with an estimate: the chosen overlay returns.
+    await page.locator('vscode-single-select').click();
+    await page.getByRole('option', { name: est.target.name, exact: true }).click();
+    await page.locator('select[aria-label="Colour nodes by"] option[value="bound"]').waitFor({ state: 'attached' });
+    assert.equal(await overlay.inputValue(), 'bound', 'the bound overlay is back');
+    assert.ok(await page.evaluate((i) => window.__emp.fillOf(i), slowest.node), 'coloured again');
     await clean(page);
     await page.context().close();
   });
