@@ -17,11 +17,17 @@
  *                  uint8 × int8 ConvInteger rates is kept too: the two weight types take different kernels
  *   LRN            LocalResponseNormalization (size 5) over 64×56×56: its time per FLOP the cost model counts for
  *                  it; ONNX Runtime's kernel is tens of times slower per element than other non-MAC ops
- *   overheads      chains of 1 and 101 element-wise Adds on one-element tensors: the median kernel time of such an
- *                  op, the executor's time between kernels (wall minus kernel time, per added op), and what is left
- *                  of `run()` for a one-op graph (per-inference overhead)
- * Every figure is the fastest of the timed runs after warm-up: other processes competing for the CPU only ever add
- * time, and a machine's own speed is what the profile needs.
+ *   overheads      chains of 1, 10 and 100 element-wise Adds on one-element tensors, timed as the accuracy
+ *                  benchmark and `measure` time a model (a fresh session, 2 warm-up runs, the median of 10 runs,
+ *                  profiling on) in several interleaved rounds, the median over rounds: the median kernel time of
+ *                  such an op, the time outside kernels per added op (the slope of wall − kernel time over the
+ *                  chain length) and what is left for a graph of no ops (the intercept: the per-run cost of
+ *                  `run()`: the JavaScript wrapper, the session's run set-up, inputs and outputs)
+ * The kernel figures are the fastest of the timed runs after warm-up: other processes competing for the CPU only
+ * ever add time, and a machine's own speed is what the profile needs. The per-run and per-node overheads are
+ * medians instead: a model's wall time is compared as the median of its runs, and the fastest of many runs of a
+ * one-op graph sits several microseconds below the median of the short series a measurement takes (a fixed bias
+ * the size of a sub-millisecond model's error budget).
  */
 
 import { GraphBuilder, makeTensor, Rng } from '../onnx/builder.js';
@@ -35,6 +41,8 @@ import {
   type KernelFeatures,
   type KernelTerm,
   kernelTime,
+  type SvmKernelKey,
+  svmFeatures,
 } from '../targets/hostCpu.js';
 import { type MeasureResult, measureModel } from './measure.js';
 import { median } from './profileTrace.js';
@@ -186,6 +194,70 @@ function chainModel(ops: number): Model {
   return b.build();
 }
 
+/**
+ * Runs a one-Add graph `calls` times in a few sessions, as `measureModel` does. The first few dozen to few hundred
+ * `run()` calls of a process are several times slower than the rest (measured here: a one-Add graph's median run
+ * takes 80–175 µs over the first 50–150 calls, then 19–20 µs) while V8 optimizes onnxruntime-node's JavaScript
+ * around the native call; a sub-millisecond model measured before that would be timed with the JIT's work added.
+ */
+export async function warmUpOnnxRuntime(calls = 300): Promise<void> {
+  const model = chainModel(1);
+  const bytes = encodeModel(model);
+  const sessions = 3;
+  for (let i = 0; i < sessions; i++) {
+    await measureModel(bytes, model, { runs: Math.max(1, Math.ceil(calls / sessions)), warmup: 0 });
+  }
+}
+
+/** How `measure` and the accuracy benchmark time a model by default (measure.ts): 2 warm-up runs, median of 10. */
+export const MEASURE_PROTOCOL = { runs: 10, warmup: 2 } as const;
+
+export interface RunOverheads {
+  /** Median kernel time of a one-element Add, s. */
+  kernelSec: number;
+  /** Time outside kernels per added op (slope over the chain length), s. */
+  perNodeSec: number;
+  /** Time outside kernels of a graph of no ops (intercept), s. */
+  perRunSec: number;
+  /** Per chain length: median over rounds of the median wall time and of wall − kernel time, s. */
+  chains: { ops: number; wallSec: number; gapSec: number }[];
+}
+
+/**
+ * The per-run and per-node costs of `run()` as a measurement sees them: chains of one-element Adds of each length
+ * in `lengths`, each timed with MEASURE_PROTOCOL in a fresh session, `rounds` times interleaved; per length the
+ * median over rounds. Per node: the least-squares slope of wall − kernel time over the chain length; per run: the
+ * intercept. Call warmUpOnnxRuntime first.
+ */
+export async function measureRunOverheads(lengths: readonly number[], rounds: number): Promise<RunOverheads> {
+  if (lengths.length < 2) throw new Error('measureRunOverheads needs at least two chain lengths');
+  const gaps = new Map<number, number[]>(lengths.map((n) => [n, []]));
+  const walls = new Map<number, number[]>(lengths.map((n) => [n, []]));
+  const kernels: number[] = [];
+  const models = new Map(lengths.map((n) => [n, chainModel(n)]));
+  const longest = Math.max(...lengths);
+  for (let r = 0; r < rounds; r++) {
+    for (const n of lengths) {
+      const model = models.get(n) as Model;
+      const m = await measureModel(encodeModel(model), model, { ...MEASURE_PROTOCOL });
+      gaps.get(n)?.push((m.wallMs - m.kernelMs) / 1000);
+      walls.get(n)?.push(m.wallMs / 1000);
+      if (n === longest) kernels.push(median(m.layers.map((l) => l.measuredMs)) / 1000);
+    }
+  }
+  const chains = lengths.map((ops) => ({
+    ops,
+    wallSec: median(walls.get(ops) ?? []),
+    gapSec: median(gaps.get(ops) ?? []),
+  }));
+  const mx = chains.reduce((s, c) => s + c.ops, 0) / chains.length;
+  const my = chains.reduce((s, c) => s + c.gapSec, 0) / chains.length;
+  const sxx = chains.reduce((s, c) => s + (c.ops - mx) ** 2, 0);
+  const sxy = chains.reduce((s, c) => s + (c.ops - mx) * (c.gapSec - my), 0);
+  const perNodeSec = Math.max(0, sxy / sxx);
+  return { kernelSec: median(kernels), perNodeSec, perRunSec: Math.max(0, my - perNodeSec * mx), chains };
+}
+
 async function run(model: Model, runs: number, warmup = 2): Promise<MeasureResult> {
   return measureModel(encodeModel(model), model, { runs, warmup, statistic: 'min' });
 }
@@ -287,17 +359,20 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
     }
     return top;
   };
-  // Overheads first (per op from a long chain, per inference from a one-op graph), before the large tensors of
-  // the other benchmarks are allocated.
-  const longOps = q ? 41 : 101;
-  // Many warm-up runs: the first few dozen run() calls of a process are slower while V8 optimizes the binding.
-  const one = await run(chainModel(1), runs * 8, 40);
-  const long = await run(chainModel(longOps), runs * 8, 40);
-  const kernelOverheadMs = median(long.layers.map((l) => l.measuredMs));
-  const gapOne = one.wallMs - one.kernelMs;
-  const gapLong = long.wallMs - long.kernelMs;
-  const interKernelMs = Math.max(0, (gapLong - gapOne) / (longOps - 1));
-  const perInferenceMs = Math.max(0, gapOne - interKernelMs);
+  // Overheads first, before the large tensors of the other benchmarks are allocated; after the JIT's warm-up.
+  await warmUpOnnxRuntime(q ? 100 : 300);
+  const lengths = q ? [1, 10, 40] : [1, 10, 100];
+  const overheads = await measureRunOverheads(lengths, q ? 2 : 7);
+  const kernelOverheadMs = overheads.kernelSec * 1000;
+  const interKernelMs = overheads.perNodeSec * 1000;
+  const perInferenceMs = overheads.perRunSec * 1000;
+  const longOps = Math.max(...lengths);
+  const chainsText = overheads.chains
+    .map(
+      (c) =>
+        `${c.ops} Add${c.ops > 1 ? 's' : ''}: wall ${(c.wallSec * 1e6).toFixed(1)} µs, outside kernels ${(c.gapSec * 1e6).toFixed(1)} µs`,
+    )
+    .join('; ');
   // Grouped convolution: t = groups × g + MACs / r, from a many-group tiny map and a few-group large map.
   const grouped = async (id: string, what: string, integer: boolean) => {
     try {
@@ -367,14 +442,14 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
     },
     {
       id: 'inter-kernel',
-      description: `executor time between kernels: (wall − kernel time) of ${longOps} vs 1 chained Adds, per op`,
+      description: `time outside kernels per op: slope of wall − kernel time over chains of ${lengths.join(', ')} one-element Adds, each the median of ${MEASURE_PROTOCOL.runs} runs after ${MEASURE_PROTOCOL.warmup} warm-up in a fresh session (as a measurement times a model), the median of ${q ? 2 : 7} interleaved rounds (${chainsText})`,
       ms: interKernelMs,
       value: interKernelMs / 1000,
       unit: 's',
     },
     {
       id: 'run-overhead',
-      description: 'wall − kernel time of run() for a one-Add graph, less one inter-kernel gap',
+      description: `per-run cost of run() outside kernels: intercept of the same fit (chains of ${lengths.join(', ')} one-element Adds, medians as a measurement takes them)`,
       ms: perInferenceMs,
       value: perInferenceMs / 1000,
       unit: 's',
@@ -865,6 +940,8 @@ export interface HostKernelRegressions {
   gemm?: KernelCostModel;
   convInteger?: KernelCostModel;
   convIntegerDepthwise?: KernelCostModel;
+  /** ai.onnx.ml SVMClassifier with support vectors, per kernel type (svmKernelModelKey). */
+  svm?: Partial<Record<SvmKernelKey, KernelCostModel>>;
   benchmarks: HostBenchmark[];
   skipped: { id: string; reason: string }[];
 }
@@ -977,6 +1054,62 @@ function convIntegerShapeModel(
   return { model: b.build(), out };
 }
 
+/**
+ * SVMClassifier shapes [support vectors S, features F, classes C]: a spread of classical-ML sizes (not any
+ * benchmarked model's), one example per run. The kernel type decides ONNX Runtime's path (a matrix product for
+ * LINEAR/POLY/SIGMOID, a distance per vector for RBF), so each type is fitted on its own.
+ */
+const SVM_SHAPES: [number, number, number][] = [
+  [32, 8, 2],
+  [128, 16, 3],
+  [256, 64, 2],
+  [512, 32, 5],
+  [1500, 12, 3],
+  [2048, 48, 6],
+  [96, 128, 4],
+];
+
+const SVM_KERNELS = ['LINEAR', 'POLY', 'RBF', 'SIGMOID'] as const;
+
+/** SVMClassifier with S support vectors of F features in C classes (one-vs-one), one example [1, F]. */
+function svmModel(vectors: number, features: number, classes: number, kernel: string, rng: Rng): Model {
+  const b = new GraphBuilder({
+    opset: 17,
+    name: 'svm_shape',
+    opsetImports: [{ domain: 'ai.onnx.ml', version: 3 }],
+  });
+  const x = b.input('x', F, [1, features]);
+  const perClass = Array.from(
+    { length: classes },
+    (_, i) => Math.floor(vectors / classes) + (i < vectors % classes ? 1 : 0),
+  );
+  const pairs = (classes * (classes - 1)) / 2;
+  const [label, scores] = b.nodeOutputs(
+    'SVMClassifier',
+    [x],
+    2,
+    {
+      classlabels_ints: Array.from({ length: classes }, (_, i) => i),
+      coefficients: Array.from(randomFloats(rng, (classes - 1) * vectors, 1)),
+      kernel_params: [1 / features, 0, 3],
+      kernel_type: kernel,
+      rho: Array.from(randomFloats(rng, pairs, 1)),
+      support_vectors: Array.from(randomFloats(rng, vectors * features, 1)),
+      vectors_per_class: perClass,
+    },
+    { name: 'op', domain: 'ai.onnx.ml' },
+  );
+  b.output(label, DataType.INT64, [1]);
+  b.output(scores, F, undefined);
+  return b.build();
+}
+
+/** Key of an SVMClassifier kernel type's cost model in HostKernelRegressions.svm. */
+export function svmKernelModelKey(kernelType: string): SvmKernelKey | undefined {
+  const k = kernelType.toUpperCase();
+  return (SVM_KERNELS as readonly string[]).includes(k) ? (k as SvmKernelKey) : undefined;
+}
+
 function gemmShapeModel(m: number, k: number, n: number, rng: Rng): Model {
   const b = new GraphBuilder({ opset: 17, name: 'gemm_shape' });
   const x = b.input('x', F, [m, k]);
@@ -1064,6 +1197,21 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     const sec = await time(`gemm-${m}-${k}-${n}`, `Gemm [${m}×${k}]·[${k}×${n}] + bias`, gemmShapeModel(m, k, n, rng));
     if (sec !== undefined) gemmRows.push({ features: gemmFeatures(m, k, n), sec });
   }
+  // SVMClassifier: per kernel type, features as svmFeatures gives them (one example).
+  const svm: Partial<Record<SvmKernelKey, KernelCostModel>> = {};
+  for (const kernel of SVM_KERNELS) {
+    const rows: { features: KernelFeatures; sec: number }[] = [];
+    for (const [vectors, features, classes] of pick(SVM_SHAPES)) {
+      const sec = await time(
+        `svm-${kernel.toLowerCase()}-${vectors}-${features}-${classes}`,
+        `SVMClassifier ${kernel}, ${vectors} support vectors of ${features} features, ${classes} classes, one example`,
+        svmModel(vectors, features, classes, kernel, rng),
+      );
+      if (sec !== undefined) rows.push({ features: svmFeatures(1, vectors, features, classes), sec });
+    }
+    const fit = fitKernelCostModel(rows, ['perCall', 'perMac', 'perOutput', 'perPatch']);
+    if (fit) svm[kernel] = fit;
+  }
   const conv = fitKernelCostModel(convRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
   // Depthwise: the unfolded input is the MACs (one input channel per group), so that term is left out.
   const depthwise = fitKernelCostModel(dwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
@@ -1078,6 +1226,7 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     ...(gemm ? { gemm } : {}),
     ...(convInteger ? { convInteger } : {}),
     ...(convIntegerDepthwise ? { convIntegerDepthwise } : {}),
+    ...(Object.keys(svm).length ? { svm } : {}),
     benchmarks,
     skipped,
   };

@@ -116,6 +116,7 @@ export async function measureHostCpu(options: MeasureHostOptions = {}): Promise<
       ...(regressions.convInteger ? { convInteger: regressions.convInteger } : {}),
       ...(regressions.convIntegerDepthwise ? { convIntegerDepthwise: regressions.convIntegerDepthwise } : {}),
     },
+    ...(regressions.svm ? { svmModels: regressions.svm } : {}),
     opSecPerElement: tables.opSecPerElement,
     opOverheadSec: tables.opOverheadSec,
     gapByOutputBytes: tables.gapByOutputBytes,

@@ -119,6 +119,8 @@ export interface HostCpuRecord {
     convInteger?: KernelCostModel;
     convIntegerDepthwise?: KernelCostModel;
   };
+  /** ai.onnx.ml SVMClassifier (with support vectors) by kernel type, fitted to shape microbenchmarks (svmFeatures). */
+  svmModels?: Partial<Record<SvmKernelKey, KernelCostModel>>;
   /** Kernel time per element written, by op type (ops priced by the elements they write). */
   opSecPerElement?: Record<string, number>;
   /** Extra time per op of a type over a one-element Add. */
@@ -186,6 +188,23 @@ export function kernelTime(m: Omit<KernelCostModel, 'shapes' | 'medianAbsErrorPc
   return KERNEL_TERMS.reduce((s, t) => s + m[t] * featureOf(f, t), 0);
 }
 
+export type SvmKernelKey = 'LINEAR' | 'POLY' | 'RBF' | 'SIGMOID';
+
+/**
+ * Features of an SVMClassifier call on N examples against S support vectors of F features in C classes, in the
+ * terms of KernelCostModel: perMac the kernel's N·S·F multiply-adds, perPatch its N·S per-vector finish (RBF's
+ * exponential, POLY's power), perOutput the one-vs-one decision's N·(C−1)·S multiply-adds (N·S with 2 classes).
+ */
+export function svmFeatures(n: number, vectors: number, features: number, classes: number): KernelFeatures {
+  return {
+    macs: n * vectors * features,
+    outputs: n * (classes > 2 ? classes - 1 : 1) * vectors,
+    patch: n * vectors,
+    weights: vectors * features,
+    groups: 1,
+  };
+}
+
 /** The cache file: records by key. */
 export interface HostCpuCache {
   version: typeof HOST_CPU_CACHE_VERSION;
@@ -243,8 +262,9 @@ function isRecord(r: unknown): r is HostCpuRecord {
     (!!o[k] &&
       typeof o[k] === 'object' &&
       Object.values(o[k] as object).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0));
-  const models = o.kernelModels as Record<string, Partial<KernelCostModel>> | undefined;
-  if (models !== undefined) {
+  for (const field of ['kernelModels', 'svmModels']) {
+    const models = o[field] as Record<string, Partial<KernelCostModel>> | undefined;
+    if (models === undefined) continue;
     if (!models || typeof models !== 'object') return false;
     for (const m of Object.values(models))
       if (!m || KERNEL_TERMS.some((k) => !(typeof m[k] === 'number' && (m[k] as number) >= 0))) return false;
@@ -424,6 +444,7 @@ export type HostKernelCosts = Partial<
     | 'bandwidthBytesPerSec'
     | 'ramBandwidthBytesPerSec'
     | 'kernelModels'
+    | 'svmModels'
     | 'opSecPerElement'
     | 'kernelOverheadSec'
     | 'fit'
@@ -472,6 +493,7 @@ export function measuredKernelSec(
   facts: ReadonlyMap<string, ValueFacts>,
   kernels: HostKernelCosts,
 ): number | undefined {
+  if (node.domain === 'ai.onnx.ml' && node.opType === 'SVMClassifier') return svmKernelSec(node, facts, kernels);
   if (node.domain && node.domain !== 'ai.onnx') return undefined;
   const dtype = dtypeOfInput(facts, node.inputs[0]);
   const models = kernels.kernelModels;
@@ -545,6 +567,28 @@ export function measuredKernelSec(
     return e === undefined ? undefined : (kernels.kernelOverheadSec ?? 0) + e * perElement;
   }
   return undefined;
+}
+
+/** SVMClassifier with support vectors from the record's fit for its kernel type; undefined when none applies. */
+function svmKernelSec(
+  node: Model['graph']['nodes'][number],
+  facts: ReadonlyMap<string, ValueFacts>,
+  kernels: HostKernelCosts,
+): number | undefined {
+  const attr = (name: string) => node.attributes.find((a) => a.name === name);
+  const kind = attr('kernel_type');
+  const key = (kind?.type === 'string' ? String(kind.value) : 'LINEAR').toUpperCase() as SvmKernelKey;
+  const model = kernels.svmModels?.[key];
+  const perClass = attr('vectors_per_class');
+  const labels = attr('classlabels_ints') ?? attr('classlabels_strings');
+  const x = knownShape(facts, node.inputs[0]);
+  if (!model || perClass?.type !== 'ints' || !labels || !x?.length) return undefined;
+  const vectors = perClass.value.reduce((a: number, v) => a + Number(v), 0);
+  const classes =
+    Array.isArray(labels.value) || ArrayBuffer.isView(labels.value) ? (labels.value as ArrayLike<unknown>).length : 0;
+  if (!(vectors > 0 && classes > 1)) return undefined;
+  const n = x.length === 1 ? 1 : x[0];
+  return kernelTime(model, svmFeatures(n, vectors, x[x.length - 1], classes));
 }
 
 /**
