@@ -907,7 +907,7 @@ export function fitKernelCostModel(
   return undefined;
 }
 
-/** Features of a 2-D convolution [1, cin, h, h] → [1, cout, h/stride, h/stride] with a k×k kernel, `group` groups. */
+/** Features of a 2-D convolution [1, cin, h, w] → [1, cout, hout, wout] with a k×k kernel, `group` groups. */
 export function convFeatures(
   cin: number,
   cout: number,
@@ -925,12 +925,13 @@ export function convFeatures(
     patch: group * kdim * n,
     weights: group * mdim * kdim,
     groups: group,
+    rows: group * kdim * hout,
   };
 }
 
 /** Features of a matrix product [m, k] · [k, n]. */
 export function gemmFeatures(m: number, k: number, n: number): KernelFeatures {
-  return { macs: m * k * n, outputs: m * n, patch: m * k, weights: k * n, groups: 1 };
+  return { macs: m * k * n, outputs: m * n, patch: m * k, weights: k * n, groups: 1, rows: 0 };
 }
 
 export interface HostKernelRegressions {
@@ -946,8 +947,12 @@ export interface HostKernelRegressions {
   skipped: { id: string; reason: string }[];
 }
 
-/** A spread of layer shapes (not any benchmarked model's): [cin, cout, k, stride, input size]. */
-const CONV_SHAPES: [number, number, number, number, number][] = [
+/**
+ * A spread of layer shapes (not any benchmarked model's): [cin, cout, k, stride, input height, input width (default:
+ * the height)]. The maps that are not square (tall and narrow, wide and flat, as audio spectrograms and strips give)
+ * separate the per-row cost of the unfolding from the per-output cost.
+ */
+const CONV_SHAPES: [number, number, number, number, number, number?][] = [
   [3, 16, 3, 2, 128],
   [3, 32, 3, 2, 224],
   [1, 8, 5, 1, 28],
@@ -966,10 +971,14 @@ const CONV_SHAPES: [number, number, number, number, number][] = [
   [512, 512, 3, 1, 7],
   [32, 64, 3, 1, 56],
   [160, 960, 1, 1, 7],
+  [16, 32, 3, 1, 40, 8],
+  [32, 32, 3, 1, 6, 48],
+  [1, 16, 3, 1, 62, 20],
+  [64, 64, 3, 2, 20, 4],
 ];
 
-/** [channels, k, stride, input size]; stride 1 (ONNX Runtime's depthwise kernel) */
-const DEPTHWISE_SHAPES: [number, number, number, number][] = [
+/** [channels, k, stride, input height, input width (default: the height)]; stride 1 (ONNX Runtime's depthwise kernel) */
+const DEPTHWISE_SHAPES: [number, number, number, number, number?][] = [
   [16, 3, 1, 64],
   [32, 3, 1, 112],
   [96, 5, 1, 14],
@@ -983,10 +992,15 @@ const DEPTHWISE_SHAPES: [number, number, number, number][] = [
   [64, 3, 1, 12],
   [8, 3, 1, 48],
   [32, 3, 1, 6],
+  [32, 3, 1, 48, 6],
+  [64, 3, 1, 6, 48],
+  [48, 3, 1, 30, 4],
+  [128, 3, 1, 16, 3],
+  [16, 5, 1, 40, 10],
 ];
 
 /** Strided depthwise convolutions take another path in ONNX Runtime (one small GEMM per group): fitted apart. */
-const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number][] = [
+const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number, number?][] = [
   [16, 3, 2, 112],
   [24, 3, 2, 56],
   [64, 3, 2, 56],
@@ -996,6 +1010,8 @@ const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number][] = [
   [240, 5, 2, 14],
   [512, 3, 2, 14],
   [96, 3, 2, 8],
+  [32, 3, 2, 64, 8],
+  [64, 3, 2, 8, 64],
 ];
 
 /** [m, k, n] */
@@ -1011,9 +1027,17 @@ const GEMM_SHAPES: [number, number, number][] = [
   [16, 128, 64],
 ];
 
-function convShapeModel(cin: number, cout: number, k: number, stride: number, size: number, group: number, rng: Rng) {
+function convShapeModel(
+  cin: number,
+  cout: number,
+  k: number,
+  stride: number,
+  [h, wd]: [number, number],
+  group: number,
+  rng: Rng,
+) {
   const b = new GraphBuilder({ opset: 17, name: 'conv_shape' });
-  const x = b.input('x', F, [1, cin, size, size]);
+  const x = b.input('x', F, [1, cin, h, wd]);
   const w = b.initializer('w', F, [cout, cin / group, k, k], randomFloats(rng, (cout * cin * k * k) / group, 0.05));
   const bias = b.initializer('b', F, [cout], randomFloats(rng, cout, 0.05));
   const p = Math.floor(k / 2);
@@ -1024,8 +1048,13 @@ function convShapeModel(cin: number, cout: number, k: number, stride: number, si
     { name: 'op' },
   );
   b.output(y, F, undefined);
-  const out = Math.floor((size + 2 * p - k) / stride) + 1;
-  return { model: b.build(), out };
+  return { model: b.build(), ...outSize(h, wd, k, stride) };
+}
+
+/** Output height and width of a k×k convolution with "same" padding (k/2 each side) at `stride`. */
+function outSize(h: number, w: number, k: number, stride: number): { outH: number; outW: number } {
+  const p = Math.floor(k / 2);
+  return { outH: Math.floor((h + 2 * p - k) / stride) + 1, outW: Math.floor((w + 2 * p - k) / stride) + 1 };
 }
 
 /** ConvInteger (uint8 input, int8 weights: what dynamically quantized models run) of the same shape. */
@@ -1034,12 +1063,12 @@ function convIntegerShapeModel(
   cout: number,
   k: number,
   stride: number,
-  size: number,
+  [h, wd]: [number, number],
   group: number,
   rng: Rng,
 ) {
   const b = new GraphBuilder({ opset: 17, name: 'convinteger_shape' });
-  const x = b.input('x', DataType.UINT8, [1, cin, size, size]);
+  const x = b.input('x', DataType.UINT8, [1, cin, h, wd]);
   const n = (cout * cin * k * k) / group;
   const w = b.addInitializer(makeTensor('w', DataType.INT8, [cout, cin / group, k, k], randomInts(rng, n, -64, 63)));
   const p = Math.floor(k / 2);
@@ -1050,8 +1079,7 @@ function convIntegerShapeModel(
     { name: 'op' },
   );
   b.output(y, DataType.INT32, undefined);
-  const out = Math.floor((size + 2 * p - k) / stride) + 1;
-  return { model: b.build(), out };
+  return { model: b.build(), ...outSize(h, wd, k, stride) };
 }
 
 /**
@@ -1141,56 +1169,59 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     }
   };
   const pick = <T>(list: T[]) => (q ? list.filter((_, i) => i % 3 === 0) : list);
+  // Input map [height, width] of a shape row, and how ids and descriptions name it.
+  const map = (h: number, w?: number): [number, number] => [h, w ?? h];
+  const mapId = ([h, w]: [number, number]) => (h === w ? `${h}` : `${h}x${w}`);
+  const mapText = ([h, w]: [number, number]) => `${h}×${w}`;
   const convRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [cin, cout, k, stride, size] of pick(CONV_SHAPES)) {
-    const { model, out } = convShapeModel(cin, cout, k, stride, size, 1, rng);
+  for (const [cin, cout, k, stride, h, w] of pick(CONV_SHAPES)) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convShapeModel(cin, cout, k, stride, hw, 1, rng);
     const sec = await time(
-      `conv-${cin}-${cout}-k${k}-s${stride}-${size}`,
-      `Conv ${cin}→${cout} ${k}×${k}/${stride} on ${size}×${size}`,
+      `conv-${cin}-${cout}-k${k}-s${stride}-${mapId(hw)}`,
+      `Conv ${cin}→${cout} ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) convRows.push({ features: convFeatures(cin, cout, k, out, out), sec });
+    if (sec !== undefined) convRows.push({ features: convFeatures(cin, cout, k, outH, outW), sec });
   }
-  const dwRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick(DEPTHWISE_SHAPES)) {
-    const { model, out } = convShapeModel(c, c, k, stride, size, c, rng);
-    const sec = await time(
-      `depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
-      model,
-    );
-    if (sec !== undefined) dwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
-  }
-  const stridedRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick(DEPTHWISE_STRIDED_SHAPES)) {
-    const { model, out } = convShapeModel(c, c, k, stride, size, c, rng);
-    const sec = await time(
-      `depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
-      model,
-    );
-    if (sec !== undefined) stridedRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
-  }
+  const depthwiseRows = async (shapes: [number, number, number, number, number?][]) => {
+    const rows: { features: KernelFeatures; sec: number }[] = [];
+    for (const [c, k, stride, h, w] of pick(shapes)) {
+      const hw = map(h, w);
+      const { model, outH, outW } = convShapeModel(c, c, k, stride, hw, c, rng);
+      const sec = await time(
+        `depthwise-${c}-k${k}-s${stride}-${mapId(hw)}`,
+        `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${mapText(hw)}`,
+        model,
+      );
+      if (sec !== undefined) rows.push({ features: convFeatures(c, c, k, outH, outW, c), sec });
+    }
+    return rows;
+  };
+  const dwRows = await depthwiseRows(DEPTHWISE_SHAPES);
+  const stridedRows = await depthwiseRows(DEPTHWISE_STRIDED_SHAPES);
   // ConvInteger with int8 weights: dense shapes, then depthwise (stride 1 and 2 together: one grouped path).
   const intRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [cin, cout, k, stride, size] of pick(CONV_SHAPES)) {
-    const { model, out } = convIntegerShapeModel(cin, cout, k, stride, size, 1, rng);
+  for (const [cin, cout, k, stride, h, w] of pick(CONV_SHAPES)) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convIntegerShapeModel(cin, cout, k, stride, hw, 1, rng);
     const sec = await time(
-      `convinteger-${cin}-${cout}-k${k}-s${stride}-${size}`,
-      `ConvInteger uint8×int8 ${cin}→${cout} ${k}×${k}/${stride} on ${size}×${size}`,
+      `convinteger-${cin}-${cout}-k${k}-s${stride}-${mapId(hw)}`,
+      `ConvInteger uint8×int8 ${cin}→${cout} ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) intRows.push({ features: convFeatures(cin, cout, k, out, out), sec });
+    if (sec !== undefined) intRows.push({ features: convFeatures(cin, cout, k, outH, outW), sec });
   }
   const intDwRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick([...DEPTHWISE_SHAPES, ...DEPTHWISE_STRIDED_SHAPES])) {
-    const { model, out } = convIntegerShapeModel(c, c, k, stride, size, c, rng);
+  for (const [c, k, stride, h, w] of pick([...DEPTHWISE_SHAPES, ...DEPTHWISE_STRIDED_SHAPES])) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convIntegerShapeModel(c, c, k, stride, hw, c, rng);
     const sec = await time(
-      `convinteger-depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise ConvInteger uint8×int8 ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
+      `convinteger-depthwise-${c}-k${k}-s${stride}-${mapId(hw)}`,
+      `depthwise ConvInteger uint8×int8 ${c} channels ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) intDwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
+    if (sec !== undefined) intDwRows.push({ features: convFeatures(c, c, k, outH, outW, c), sec });
   }
   const gemmRows: { features: KernelFeatures; sec: number }[] = [];
   for (const [m, k, n] of pick(GEMM_SHAPES)) {
@@ -1201,7 +1232,7 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
   const svm: Partial<Record<SvmKernelKey, KernelCostModel>> = {};
   for (const kernel of SVM_KERNELS) {
     const rows: { features: KernelFeatures; sec: number }[] = [];
-    for (const [vectors, features, classes] of pick(SVM_SHAPES)) {
+    for (const [vectors, features, classes] of q ? SVM_SHAPES.slice(0, 5) : SVM_SHAPES) {
       const sec = await time(
         `svm-${kernel.toLowerCase()}-${vectors}-${features}-${classes}`,
         `SVMClassifier ${kernel}, ${vectors} support vectors of ${features} features, ${classes} classes, one example`,
@@ -1212,13 +1243,15 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     const fit = fitKernelCostModel(rows, ['perCall', 'perMac', 'perOutput', 'perPatch']);
     if (fit) svm[kernel] = fit;
   }
-  const conv = fitKernelCostModel(convRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  const denseTerms: KernelTerm[] = ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight', 'perRow'];
   // Depthwise: the unfolded input is the MACs (one input channel per group), so that term is left out.
-  const depthwise = fitKernelCostModel(dwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
-  const depthwiseStrided = fitKernelCostModel(stridedRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
+  const depthwiseTerms: KernelTerm[] = ['perCall', 'perMac', 'perOutput', 'perGroup', 'perRow'];
+  const conv = fitKernelCostModel(convRows, denseTerms);
+  const depthwise = fitKernelCostModel(dwRows, depthwiseTerms);
+  const depthwiseStrided = fitKernelCostModel(stridedRows, depthwiseTerms);
   const gemm = fitKernelCostModel(gemmRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
-  const convInteger = fitKernelCostModel(intRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
-  const convIntegerDepthwise = fitKernelCostModel(intDwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
+  const convInteger = fitKernelCostModel(intRows, denseTerms);
+  const convIntegerDepthwise = fitKernelCostModel(intDwRows, depthwiseTerms);
   return {
     ...(conv ? { conv } : {}),
     ...(depthwise ? { depthwise } : {}),
