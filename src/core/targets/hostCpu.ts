@@ -531,7 +531,21 @@ export function measuredKernelSec(
       return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g, rows });
     }
     if (!models.conv) return undefined;
-    const features = { macs, outputs, patch: g * kdim * pixels, weights: cout * kdim, groups: g, rows };
+    // A pointwise convolution with unit strides and no padding is a GEMM on the input itself: nothing unfolded.
+    const ints = (name: string) => {
+      const at = node.attributes.find((x) => x.name === name);
+      return at?.type === 'ints' ? at.value.map(Number) : [];
+    };
+    const direct =
+      w.slice(2).every((d) => d === 1) && ints('strides').every((v) => v === 1) && ints('pads').every((v) => v === 0);
+    const features = {
+      macs,
+      outputs,
+      patch: direct ? 0 : g * kdim * pixels,
+      weights: cout * kdim,
+      groups: g,
+      rows: direct ? 0 : rows,
+    };
     // A grouped (not depthwise) convolution runs one small GEMM per group: the per-group time is the depthwise fit's.
     return kernelTime(models.conv, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
   }
