@@ -413,3 +413,26 @@ test('run overheads: chains timed as a measurement times a model give a positive
   );
   assert.ok(o.chains[2].gapSec > o.chains[0].gapSec, 'a longer chain spends more time outside its kernels');
 });
+
+test('runtime cost: Softmax over an axis that is not the last takes its own measured rate (opset 13 on)', async () => {
+  const { SOFTMAX_NOT_LAST_AXIS } = await import('../../src/core/targets/hostCpu.js');
+  const softmax = (opset: number, axis: number) => {
+    const b = new GraphBuilder({ opset });
+    const x = b.input('x', DataType.FLOAT, [1, 80, 22, 22]);
+    b.output(b.node('Softmax', [x], { axis }, { name: 'sm' }), DataType.FLOAT, [1, 80, 22, 22]);
+    return b.build();
+  };
+  const { rec, profile } = recordWith({ opSecPerElement: { Softmax: 1e-10, [SOFTMAX_NOT_LAST_AXIS]: 1e-8 } });
+  const computeMs = (opset: number, axis: number) => {
+    const m = softmax(opset, axis);
+    const a = analyzeModel(m);
+    const priced = hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+    return estimateModel(m, priced, a.facts, profile).layers.find((l) => l.name === 'sm')?.computeMs ?? 0;
+  };
+  const n = 80 * 22 * 22;
+  const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
+  assert.ok(close(computeMs(13, 1), n * 1e-8 * 1000), `axis 1 at opset 13: ${computeMs(13, 1)} ms`);
+  assert.ok(close(computeMs(13, -1), n * 1e-10 * 1000), `last axis: ${computeMs(13, -1)} ms`);
+  // Before opset 13 the axis starts a trailing block, which is contiguous: the last-axis rate.
+  assert.ok(close(computeMs(11, 1), n * 1e-10 * 1000), `axis 1 at opset 11: ${computeMs(11, 1)} ms`);
+});

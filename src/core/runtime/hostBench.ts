@@ -41,6 +41,7 @@ import {
   type KernelFeatures,
   type KernelTerm,
   kernelTime,
+  SOFTMAX_NOT_LAST_AXIS,
   type SvmKernelKey,
   svmFeatures,
 } from '../targets/hostCpu.js';
@@ -591,6 +592,9 @@ function elementOp(op: string, s: number, rng: Rng): Model | undefined {
       return same(op, { alpha: 0.1 });
     case 'Softmax':
       return same(op, { axis: -1 });
+    case SOFTMAX_NOT_LAST_AXIS:
+      // Over the channels of [1, 64, s, s]: ONNX Runtime moves the axis last and back around the kernel.
+      return same('Softmax', { axis: 1 });
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -684,6 +688,7 @@ export const ELEMENT_RATE_OPS = [
   'HardSigmoid',
   'LeakyRelu',
   'Softmax',
+  SOFTMAX_NOT_LAST_AXIS,
   'Add',
   'Sub',
   'Mul',

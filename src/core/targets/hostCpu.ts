@@ -30,7 +30,7 @@
 import type { LayerCost, ModelProfile } from '../analysis/cost.js';
 import type { ValueFacts } from '../analysis/facts.js';
 import { DataType, dataTypeName, storageBytes } from '../onnx/dtype.js';
-import type { Model } from '../onnx/ir.js';
+import { type Model, opsetVersion } from '../onnx/ir.js';
 import { elementCount } from '../onnx/tensor.js';
 import { buildHostCpuProfile } from './builtinProfiles.js';
 import { opClassOf } from './estimate.js';
@@ -198,6 +198,12 @@ export function kernelTime(m: Omit<KernelCostModel, 'shapes' | 'medianAbsErrorPc
 }
 
 export type SvmKernelKey = 'LINEAR' | 'POLY' | 'RBF' | 'SIGMOID';
+
+/**
+ * Key of the per-element rate of Softmax over an axis that is not the last (opset 13 on): ONNX Runtime transposes
+ * that axis last and back around its kernel, an order of magnitude slower per element than over the last axis.
+ */
+export const SOFTMAX_NOT_LAST_AXIS = 'Softmax(axis not last)';
 
 /**
  * Features of an SVMClassifier call on N examples against S support vectors of F features in C classes, in the
@@ -506,6 +512,8 @@ export function measuredKernelSec(
   layer: LayerCost,
   facts: ReadonlyMap<string, ValueFacts>,
   kernels: HostKernelCosts,
+  /** The model's ai.onnx opset (Softmax's axis means a trailing block before 13, a single axis from 13). */
+  opset = 13,
 ): number | undefined {
   if (node.domain === 'ai.onnx.ml' && node.opType === 'SVMClassifier') return svmKernelSec(node, facts, kernels);
   if (node.domain && node.domain !== 'ai.onnx') return undefined;
@@ -592,7 +600,16 @@ export function measuredKernelSec(
     const k = macs / outputs;
     return kernelTime(models.gemm, { macs, outputs, patch: (outputs / n) * k, weights: k * n, groups: 1, rows: 0 });
   }
-  const perElement = kernels.opSecPerElement?.[node.opType];
+  let perElement = kernels.opSecPerElement?.[node.opType];
+  if (node.opType === 'Softmax' && opset >= 13) {
+    const x = knownShape(facts, node.inputs[0]);
+    const a = node.attributes.find((v) => v.name === 'axis');
+    const axis = a?.type === 'int' ? Number(a.value) : -1;
+    const rank = x?.length ?? 0;
+    const notLast = rank > 0 && (axis < 0 ? axis + rank : axis) < rank - 1;
+    if (notLast && x && elementCount(x.slice((axis < 0 ? axis + rank : axis) + 1)) > 1)
+      perElement = kernels.opSecPerElement?.[SOFTMAX_NOT_LAST_AXIS] ?? perElement;
+  }
   if (perElement !== undefined && macs === 0) {
     const e = elementsWritten(node, facts);
     return e === undefined ? undefined : (kernels.kernelOverheadSec ?? 0) + e * perElement;
@@ -693,7 +710,7 @@ export function hostRuntimeCost(
       return unfolded;
     }
     if (!node || l.folded || l.macs === null || l.flops === null || !profile || !kernels) return l;
-    const measured = measuredKernelSec(node, l, facts, kernels);
+    const measured = measuredKernelSec(node, l, facts, kernels, opsetVersion(model, '') ?? 13);
     if (measured !== undefined) {
       // Work in the layer's own class so that the estimate's compute time is the measured kernel time (beyond the
       // per-op overhead the estimate adds).
