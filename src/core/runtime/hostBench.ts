@@ -19,15 +19,15 @@
  *                  it; ONNX Runtime's kernel is tens of times slower per element than other non-MAC ops
  *   overheads      chains of 1, 10 and 100 element-wise Adds on one-element tensors, timed as the accuracy
  *                  benchmark and `measure` time a model (a fresh session, 2 warm-up runs, the median of 10 runs,
- *                  profiling on) in several interleaved rounds, the median over rounds: the median kernel time of
+ *                  profiling on) in several interleaved rounds, the fastest round: the median kernel time of
  *                  such an op, the time outside kernels per added op (the slope of wall − kernel time over the
  *                  chain length) and what is left for a graph of no ops (the intercept: the per-run cost of
  *                  `run()`: the JavaScript wrapper, the session's run set-up, inputs and outputs)
  * The kernel figures are the fastest of the timed runs after warm-up: other processes competing for the CPU only
  * ever add time, and a machine's own speed is what the profile needs. The per-run and per-node overheads are
- * medians instead: a model's wall time is compared as the median of its runs, and the fastest of many runs of a
- * one-op graph sits several microseconds below the median of the short series a measurement takes (a fixed bias
- * the size of a sub-millisecond model's error budget).
+ * medians within a session instead (the fastest session of several): a model's wall time is compared as the
+ * median of its runs, and the fastest of many runs of a one-op graph sits several microseconds below the median
+ * of the short series a measurement takes (a fixed bias the size of a sub-millisecond model's error budget).
  */
 
 import { GraphBuilder, makeTensor, Rng } from '../onnx/builder.js';
@@ -220,14 +220,14 @@ export interface RunOverheads {
   perNodeSec: number;
   /** Time outside kernels of a graph of no ops (intercept), s. */
   perRunSec: number;
-  /** Per chain length: median over rounds of the median wall time and of wall − kernel time, s. */
+  /** Per chain length: the fastest round's median wall time and median wall − kernel time, s. */
   chains: { ops: number; wallSec: number; gapSec: number }[];
 }
 
 /**
  * The per-run and per-node costs of `run()` as a measurement sees them: chains of one-element Adds of each length
  * in `lengths`, each timed with MEASURE_PROTOCOL in a fresh session, `rounds` times interleaved; per length the
- * median over rounds. Per node: the least-squares slope of wall − kernel time over the chain length; per run: the
+ * fastest round. Per node: the least-squares slope of wall − kernel time over the chain length; per run: the
  * intercept. Call warmUpOnnxRuntime first.
  */
 export async function measureRunOverheads(lengths: readonly number[], rounds: number): Promise<RunOverheads> {
@@ -246,10 +246,12 @@ export async function measureRunOverheads(lengths: readonly number[], rounds: nu
       if (n === longest) kernels.push(median(m.layers.map((l) => l.measuredMs)) / 1000);
     }
   }
+  // Per length the fastest round: each round's figure is the median a measurement takes, and other processes
+  // competing for the CPU only ever slow a whole round down.
   const chains = lengths.map((ops) => ({
     ops,
-    wallSec: median(walls.get(ops) ?? []),
-    gapSec: median(gaps.get(ops) ?? []),
+    wallSec: Math.min(...(walls.get(ops) ?? [])),
+    gapSec: Math.min(...(gaps.get(ops) ?? [])),
   }));
   const mx = chains.reduce((s, c) => s + c.ops, 0) / chains.length;
   const my = chains.reduce((s, c) => s + c.gapSec, 0) / chains.length;
@@ -443,7 +445,7 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
     },
     {
       id: 'inter-kernel',
-      description: `time outside kernels per op: slope of wall − kernel time over chains of ${lengths.join(', ')} one-element Adds, each the median of ${MEASURE_PROTOCOL.runs} runs after ${MEASURE_PROTOCOL.warmup} warm-up in a fresh session (as a measurement times a model), the median of ${q ? 2 : 7} interleaved rounds (${chainsText})`,
+      description: `time outside kernels per op: slope of wall − kernel time over chains of ${lengths.join(', ')} one-element Adds, each the median of ${MEASURE_PROTOCOL.runs} runs after ${MEASURE_PROTOCOL.warmup} warm-up in a fresh session (as a measurement times a model), the fastest of ${q ? 2 : 7} interleaved rounds (${chainsText})`,
       ms: interKernelMs,
       value: interKernelMs / 1000,
       unit: 's',
