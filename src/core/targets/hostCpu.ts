@@ -145,7 +145,8 @@ export interface HostCpuRecord {
  *                direct depthwise kernel walk the output row by row, so a tall narrow map costs more than a wide
  *                flat one of the same size: measured 32 µs for a 32-channel depthwise 3×3 on 25×5 against 16 µs
  *                on 5×25)
- * Terms a fit finds negative are dropped (set to 0) and the rest refitted.
+ * No term is negative: the fit (hostBench.ts fitKernelCostModel) is a non-negative least squares, terms it leaves
+ * out are 0.
  */
 export interface KernelCostModel {
   perCall: number;
@@ -448,7 +449,11 @@ export function hostCpuProfile(
     record.kernelModels
       ? '; float32 Conv, depthwise Conv and Gemm/MatMul kernel times come from a cost model fitted to shape microbenchmarks'
       : ''
-  }${record.opSecPerElement ? '; element-wise and data-movement ops from their measured time per element written' : ''}`;
+  }${record.opSecPerElement ? '; element-wise and data-movement ops from their measured time per element written' : ''}${
+    record.svmModels && Object.keys(record.svmModels).length
+      ? '; ai.onnx.ml SVMClassifier from a cost model per kernel type fitted to SVM microbenchmarks'
+      : ''
+  }`;
   return p;
 }
 
