@@ -944,7 +944,7 @@ export function fitKernelCostModel(
  * Features of a 2-D convolution [1, cin, h, w] → [1, cout, hout, wout] with a k×k kernel, `group` groups.
  * `direct`: a pointwise convolution that ONNX Runtime runs as a GEMM on the input itself, with nothing unfolded
  * (MLAS's MlasConvPrepare picks its GemmDirect algorithm for a 1×1 kernel with unit strides and no padding,
- * onnxruntime/core/mlas/lib/convolve.cpp): no patch and no rows.
+ * onnxruntime/core/mlas/lib/convolve.cpp): no rows copied; the patch is then the input the GEMM packs.
  */
 export function convFeatures(
   cin: number,
@@ -961,7 +961,7 @@ export function convFeatures(
   return {
     macs: group * mdim * kdim * n,
     outputs: cout * n,
-    patch: direct ? 0 : group * kdim * n,
+    patch: group * kdim * n,
     weights: group * mdim * kdim,
     groups: group,
     rows: direct ? 0 : group * kdim * hout,
@@ -975,6 +975,8 @@ export function gemmFeatures(m: number, k: number, n: number): KernelFeatures {
 
 export interface HostKernelRegressions {
   conv?: KernelCostModel;
+  /** 1×1 convolutions with unit strides and no padding (a plain GEMM on the input). */
+  pointwise?: KernelCostModel;
   depthwise?: KernelCostModel;
   depthwiseStrided?: KernelCostModel;
   gemm?: KernelCostModel;
@@ -1213,6 +1215,7 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
   const mapId = ([h, w]: [number, number]) => (h === w ? `${h}` : `${h}x${w}`);
   const mapText = ([h, w]: [number, number]) => `${h}×${w}`;
   const convRows: { features: KernelFeatures; sec: number }[] = [];
+  const pointwiseRows: { features: KernelFeatures; sec: number }[] = [];
   for (const [cin, cout, k, stride, h, w] of pick(CONV_SHAPES)) {
     const hw = map(h, w);
     const { model, outH, outW } = convShapeModel(cin, cout, k, stride, hw, 1, rng);
@@ -1221,8 +1224,10 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
       `Conv ${cin}→${cout} ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined)
-      convRows.push({ features: convFeatures(cin, cout, k, outH, outW, 1, k === 1 && stride === 1), sec });
+    if (sec === undefined) continue;
+    // Pointwise convolutions with unit strides run as a plain GEMM (no unfolding): a family of their own.
+    const direct = k === 1 && stride === 1;
+    (direct ? pointwiseRows : convRows).push({ features: convFeatures(cin, cout, k, outH, outW, 1, direct), sec });
   }
   const depthwiseRows = async (shapes: [number, number, number, number, number?][]) => {
     const rows: { features: KernelFeatures; sec: number }[] = [];
@@ -1287,6 +1292,7 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
   // Depthwise: the unfolded input is the MACs (one input channel per group), so that term is left out.
   const depthwiseTerms: KernelTerm[] = ['perCall', 'perMac', 'perOutput', 'perGroup', 'perRow'];
   const conv = fitKernelCostModel(convRows, denseTerms);
+  const pointwise = fitKernelCostModel(pointwiseRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
   const depthwise = fitKernelCostModel(dwRows, depthwiseTerms);
   const depthwiseStrided = fitKernelCostModel(stridedRows, depthwiseTerms);
   const gemm = fitKernelCostModel(gemmRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
@@ -1294,6 +1300,7 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
   const convIntegerDepthwise = fitKernelCostModel(intDwRows, depthwiseTerms);
   return {
     ...(conv ? { conv } : {}),
+    ...(pointwise ? { pointwise } : {}),
     ...(depthwise ? { depthwise } : {}),
     ...(depthwiseStrided ? { depthwiseStrided } : {}),
     ...(gemm ? { gemm } : {}),

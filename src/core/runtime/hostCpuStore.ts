@@ -110,6 +110,7 @@ export async function measureHostCpu(options: MeasureHostOptions = {}): Promise<
     ...(cacheBytes !== undefined ? { lastLevelCacheBytes: cacheBytes } : {}),
     kernelModels: {
       ...(regressions.conv ? { conv: regressions.conv } : {}),
+      ...(regressions.pointwise ? { pointwise: regressions.pointwise } : {}),
       ...(regressions.depthwise ? { depthwise: regressions.depthwise } : {}),
       ...(regressions.depthwiseStrided ? { depthwiseStrided: regressions.depthwiseStrided } : {}),
       ...(regressions.gemm ? { gemm: regressions.gemm } : {}),

@@ -111,6 +111,8 @@ export interface HostCpuRecord {
   /** Kernel time of float32 Conv, depthwise Conv and Gemm/MatMul as fitted to shape microbenchmarks. */
   kernelModels?: {
     conv?: KernelCostModel;
+    /** 1×1 convolutions with unit strides and no padding (MLAS runs them as a GEMM on the input). */
+    pointwise?: KernelCostModel;
     /** Depthwise convolutions of stride 1, and (`depthwiseStrided`) of larger strides, which take another path. */
     depthwise?: KernelCostModel;
     depthwiseStrided?: KernelCostModel;
@@ -543,8 +545,8 @@ export function measuredKernelSec(
     if (depthwise && dwModel) {
       return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g, rows });
     }
-    if (!models.conv) return undefined;
-    // A pointwise convolution with unit strides and no padding is a GEMM on the input itself: nothing unfolded.
+    // A pointwise convolution with unit strides and no padding is a GEMM on the input itself: nothing unfolded
+    // (MLAS GemmDirect), priced by its own fit where the record has one.
     const ints = (name: string) => {
       const at = node.attributes.find((x) => x.name === name);
       return at?.type === 'ints' ? at.value.map(Number) : [];
@@ -554,13 +556,15 @@ export function measuredKernelSec(
     const features = {
       macs,
       outputs,
-      patch: direct ? 0 : g * kdim * pixels,
+      patch: g * kdim * pixels,
       weights: cout * kdim,
       groups: g,
       rows: direct ? 0 : rows,
     };
+    const fitted = direct && g === 1 && models.pointwise ? models.pointwise : models.conv;
+    if (!fitted) return undefined;
     // A grouped (not depthwise) convolution runs one small GEMM per group: the per-group time is the depthwise fit's.
-    return kernelTime(models.conv, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
+    return kernelTime(fitted, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
   }
   const wFacts = facts.get(node.inputs[1] ?? '');
   if (
