@@ -436,3 +436,27 @@ test('runtime cost: Softmax over an axis that is not the last takes its own meas
   // Before opset 13 the axis starts a trailing block, which is contiguous: the last-axis rate.
   assert.ok(close(computeMs(11, 1), n * 1e-10 * 1000), `axis 1 at opset 11: ${computeMs(11, 1)} ms`);
 });
+
+test('runtime cost: a 1×1 convolution with unit strides takes the pointwise fit (a plain GEMM), a strided one the unfolding fit', () => {
+  const conv1x1 = (stride: number) => {
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', DataType.FLOAT, [1, 16, 8, 8]);
+    const wt = b.initializer('w', DataType.FLOAT, [32, 16, 1, 1], new Float32Array(32 * 16).fill(0.1));
+    const y = b.node('Conv', [x, wt], { kernel_shape: [1, 1], strides: [stride, stride] }, { name: 'pw' });
+    b.output(y, DataType.FLOAT, undefined);
+    return b.build();
+  };
+  const conv = { ...zeroTerms, perCall: 5e-6, perRow: 1e-8, shapes: 5, medianAbsErrorPct: 1 };
+  const pointwise = { ...zeroTerms, perCall: 3e-6, perMac: 1e-10, shapes: 5, medianAbsErrorPct: 1 };
+  const { rec, profile } = recordWith({ kernelModels: { conv, pointwise } });
+  const computeMs = (stride: number) => {
+    const m = conv1x1(stride);
+    const a = analyzeModel(m);
+    const priced = hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+    return estimateModel(m, priced, a.facts, profile).layers.find((l) => l.name === 'pw')?.computeMs ?? 0;
+  };
+  const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
+  // Stride 1: 32·16·64 MACs on the pointwise fit. Stride 2: the unfolding fit, 16 input rows × 4 output rows.
+  assert.ok(close(computeMs(1), (3e-6 + 32 * 16 * 64 * 1e-10 - 2e-6) * 1000), `stride 1: ${computeMs(1)} ms`);
+  assert.ok(close(computeMs(2), (5e-6 + 16 * 4 * 1e-8 - 2e-6) * 1000), `stride 2: ${computeMs(2)} ms`);
+});
