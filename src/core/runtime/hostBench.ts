@@ -1016,6 +1016,14 @@ const CONV_SHAPES: [number, number, number, number, number, number?][] = [
   [32, 32, 3, 1, 6, 48],
   [1, 16, 3, 1, 62, 20],
   [64, 64, 3, 2, 20, 4],
+  [16, 16, 3, 1, 32],
+  [48, 96, 3, 1, 14],
+  [128, 256, 3, 2, 28],
+  [256, 256, 3, 1, 12],
+  [3, 48, 7, 2, 96],
+  [96, 64, 5, 1, 16],
+  [64, 256, 1, 1, 14],
+  [512, 128, 1, 1, 9],
 ];
 
 /** [channels, k, stride, input height, input width (default: the height)]; stride 1 (ONNX Runtime's depthwise kernel) */
