@@ -75,7 +75,9 @@ async function main() {
     log(
       `  overheads: kernel ${(record.kernelOverheadSec * 1e6).toFixed(1)} µs, between kernels ${(record.interKernelSec * 1e6).toFixed(1)} µs, per run() ${(
         record.perInferenceOverheadSec * 1e6
-      ).toFixed(1)} µs`,
+      ).toFixed(
+        1,
+      )} µs (the last two timed as a measurement times a model: chains of 1, 10 and 100 Adds, medians of 10 runs)`,
     );
     if (record.fit) {
       log(
@@ -93,6 +95,13 @@ async function main() {
           .join('; ')}`,
       );
     }
+    const svm = record.svmModels;
+    if (svm && Object.keys(svm).length)
+      log(
+        `  SVMClassifier models (fitted to SVM microbenchmarks, per kernel type): ${Object.entries(svm)
+          .map(([k, m]) => `${k} ${m?.shapes} shapes, median |error| ${m?.medianAbsErrorPct.toFixed(1)}%`)
+          .join('; ')}`,
+      );
     if (record.fit?.interKernelSec !== undefined)
       log(
         `  time between kernels in graphs (synthetic zoo): ${(record.fit.interKernelSec * 1e6).toFixed(1)} µs per node; per-element rates for ${Object.keys(record.opSecPerElement ?? {}).length} op types`,

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { analyzeModel } from '../src/core/analysis/cost.js';
 import { inlineExternalData } from '../src/core/onnx/externalData.js';
 import { encodeModel } from '../src/core/onnx/index.js';
+import { warmUpOnnxRuntime } from '../src/core/runtime/hostBench.js';
 import { loadHostCpuRecord } from '../src/core/runtime/hostCpuStore.js';
 import { measureModel } from '../src/core/runtime/measure.js';
 import { compareWithEstimate } from '../src/core/targets/calibrate.js';
@@ -48,6 +49,7 @@ async function main() {
   const modelsDir = resolve(values.models ?? join(import.meta.dirname, '..', '..', 'shared', 'models'));
   if (mode === 'collect') {
     const out: Record<string, Stored> = {};
+    await warmUpOnnxRuntime();
     for (const path of findModels(modelsDir)) {
       const name = relative(modelsDir, path);
       try {

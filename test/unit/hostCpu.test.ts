@@ -75,6 +75,8 @@ test('the host-cpu profile from a record is valid, fully cited and carries the m
     'basic-level fusions only',
   );
   assert.equal(p.calibration.status, 'uncalibrated', 'no fit in a quick record');
+  for (const k of ['LINEAR', 'POLY', 'RBF', 'SIGMOID'] as const)
+    assert.ok((rec.svmModels?.[k]?.shapes ?? 0) >= 4, `SVMClassifier ${k} fitted on its microbenchmarks`);
   const fitted = hostCpuProfile({
     ...rec,
     fit: {
@@ -209,7 +211,15 @@ test('profile --target host-cpu: the cached record of this machine, else placeho
 test('kernel cost model: the least-squares fit recovers known per-unit costs and drops a term that would be negative', async () => {
   const { fitKernelCostModel, convFeatures, gemmFeatures } = await import('../../src/core/runtime/hostBench.js');
   const { kernelTime } = await import('../../src/core/targets/hostCpu.js');
-  const truth = { perCall: 3e-6, perMac: 2e-11, perOutput: 1e-10, perPatch: 2e-10, perWeight: 0, perGroup: 0 };
+  const truth = {
+    perCall: 3e-6,
+    perMac: 2e-11,
+    perOutput: 1e-10,
+    perPatch: 2e-10,
+    perWeight: 0,
+    perGroup: 0,
+    perRow: 0,
+  };
   const shapes: [number, number, number, number][] = [
     [3, 16, 3, 64],
     [16, 16, 1, 32],
@@ -245,7 +255,15 @@ test('runtime cost: float32 Conv and Gemm take the fitted kernel time, element-w
   b.output(r, DataType.FLOAT, [1, 32, 32, 32]);
   const model = b.build();
   const a = analyzeModel(model);
-  const convModel = { perCall: 4e-6, perMac: 2e-11, perOutput: 1e-10, perPatch: 2e-10, perWeight: 1e-10, perGroup: 0 };
+  const convModel = {
+    perCall: 4e-6,
+    perMac: 2e-11,
+    perOutput: 1e-10,
+    perPatch: 2e-10,
+    perWeight: 1e-10,
+    perGroup: 0,
+    perRow: 0,
+  };
   const rec = {
     float32MacsPerSec: 5e10,
     bandwidthBytesPerSec: 1e12,
@@ -276,4 +294,169 @@ test('runtime cost: float32 Conv and Gemm take the fitted kernel time, element-w
   );
   // Relu: 32,768 elements at 0.1 ns; its memory time (262,144 B at 1e12 B/s) is shorter.
   assert.ok(Math.abs((relu?.computeMs ?? 0) - 32_768 * 1e-10 * 1000) < 1e-9, `relu compute ${relu?.computeMs} ms`);
+});
+
+/** A record with only the given kernel facts, and the host-cpu profile made from it. */
+function recordWith(rec: Partial<HostCpuRecord>): { rec: HostCpuRecord; profile: ReturnType<typeof hostCpuProfile> } {
+  const full = {
+    key: 'k',
+    identity: { cpuModel: 'test', logicalCpus: 1, arch: 'x64', onnxRuntimeVersion: 'x' },
+    measuredAt: '2026-01-01T00:00:00Z',
+    threads: 1,
+    benchmarks: [],
+    float32MacsPerSec: 5e10,
+    bandwidthBytesPerSec: 1e12,
+    kernelOverheadSec: 2e-6,
+    interKernelSec: 1e-6,
+    perInferenceOverheadSec: 1e-5,
+    ...rec,
+  } as HostCpuRecord;
+  return { rec: full, profile: hostCpuProfile(full) };
+}
+
+const zeroTerms = { perCall: 0, perMac: 0, perOutput: 0, perPatch: 0, perWeight: 0, perGroup: 0, perRow: 0 };
+
+test('runtime cost: a depthwise convolution pays per unfolded row, so a tall narrow map costs more than a wide flat one', () => {
+  const dw = (h: number, w: number) => {
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', DataType.FLOAT, [1, 32, h, w]);
+    const wt = b.initializer('w', DataType.FLOAT, [32, 1, 3, 3], new Float32Array(32 * 9).fill(0.1));
+    const y = b.node('Conv', [x, wt], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 32 }, { name: 'dw' });
+    b.output(y, DataType.FLOAT, [1, 32, h, w]);
+    return b.build();
+  };
+  const model = { ...zeroTerms, perCall: 3e-6, perMac: 1e-10, perRow: 3e-9, shapes: 5, medianAbsErrorPct: 1 };
+  const { rec, profile } = recordWith({ kernelModels: { depthwise: model } });
+  const computeMs = (h: number, w: number) => {
+    const m = dw(h, w);
+    const a = analyzeModel(m);
+    const est = estimateModel(
+      m,
+      hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec }),
+      a.facts,
+      profile,
+    );
+    return est.layers.find((l) => l.name === 'dw')?.computeMs ?? 0;
+  };
+  // Same MACs (32·9·125); rows = 32 channels × 9 taps × output rows: 25 against 5.
+  const tall = computeMs(25, 5);
+  const flat = computeMs(5, 25);
+  const expected = (rows: number) => (3e-6 + 32 * 9 * 125 * 1e-10 + rows * 3e-9 - 2e-6) * 1000;
+  assert.ok(Math.abs(tall - expected(32 * 9 * 25)) < 1e-9, `25×5: ${tall} ms vs ${expected(32 * 9 * 25)}`);
+  assert.ok(Math.abs(flat - expected(32 * 9 * 5)) < 1e-9, `5×25: ${flat} ms vs ${expected(32 * 9 * 5)}`);
+  assert.ok(tall > flat, 'the tall map costs more');
+});
+
+test('runtime cost: SVMClassifier takes its kernel type’s fitted time; another kernel type without a fit stays on the roofline', () => {
+  const svm = (kernel: string) => {
+    const b = new GraphBuilder({ opset: 17, opsetImports: [{ domain: 'ai.onnx.ml', version: 3 }] });
+    const x = b.input('x', DataType.FLOAT, [1, 6]);
+    const [label, scores] = b.nodeOutputs(
+      'SVMClassifier',
+      [x],
+      2,
+      {
+        classlabels_ints: [0, 1, 2],
+        coefficients: new Array(2 * 12).fill(0.5),
+        kernel_params: [0.1, 0, 3],
+        kernel_type: kernel,
+        rho: [0.1, 0.2, 0.3],
+        support_vectors: new Array(12 * 6).fill(0.25),
+        vectors_per_class: [4, 3, 5],
+      },
+      { name: 'svm', domain: 'ai.onnx.ml' },
+    );
+    b.output(label, DataType.INT64, [1]);
+    b.output(scores, DataType.FLOAT, undefined);
+    return b.build();
+  };
+  const rbf = {
+    ...zeroTerms,
+    perCall: 3e-6,
+    perMac: 6e-10,
+    perOutput: 5e-10,
+    perPatch: 3e-10,
+    shapes: 7,
+    medianAbsErrorPct: 3,
+  };
+  const { rec, profile } = recordWith({ svmModels: { RBF: rbf } });
+  const computeMs = (kernel: string) => {
+    const m = svm(kernel);
+    const a = analyzeModel(m);
+    const priced = hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+    return {
+      priced,
+      a,
+      ms: estimateModel(m, priced, a.facts, profile).layers.find((l) => l.name === 'svm')?.computeMs,
+    };
+  };
+  // 12 vectors of 6 features: 72 kernel MACs, 12 vectors, (3 − 1)·12 = 24 decision MACs.
+  const t = 3e-6 + 72 * 6e-10 + 24 * 5e-10 + 12 * 3e-10;
+  const r = computeMs('RBF');
+  assert.ok(Math.abs((r.ms ?? 0) - (t - 2e-6) * 1000) < 1e-9, `RBF compute ${r.ms} ms vs ${(t - 2e-6) * 1000}`);
+  const linear = computeMs('LINEAR');
+  assert.equal(linear.priced, linear.a.profile, 'no LINEAR fit: the cost is left as the cost model gives it');
+});
+
+test('run overheads: chains timed as a measurement times a model give a positive per-node slope and per-run intercept', async () => {
+  const { measureRunOverheads, warmUpOnnxRuntime } = await import('../../src/core/runtime/hostBench.js');
+  await assert.rejects(measureRunOverheads([1], 1), /at least two chain lengths/);
+  await warmUpOnnxRuntime(60);
+  const o = await measureRunOverheads([1, 8, 24], 1);
+  assert.ok(between(o.perNodeSec, 1e-8, 1e-3), `per node ${o.perNodeSec} s`);
+  assert.ok(between(o.perRunSec, 0, 1e-2), `per run ${o.perRunSec} s`);
+  assert.ok(between(o.kernelSec, 0, 1e-3), `kernel ${o.kernelSec} s`);
+  assert.deepEqual(
+    o.chains.map((c) => c.ops),
+    [1, 8, 24],
+    'one median per chain length',
+  );
+  assert.ok(o.chains[2].gapSec > o.chains[0].gapSec, 'a longer chain spends more time outside its kernels');
+});
+
+test('runtime cost: Softmax over an axis that is not the last takes its own measured rate (opset 13 on)', async () => {
+  const { SOFTMAX_NOT_LAST_AXIS } = await import('../../src/core/targets/hostCpu.js');
+  const softmax = (opset: number, axis: number) => {
+    const b = new GraphBuilder({ opset });
+    const x = b.input('x', DataType.FLOAT, [1, 80, 22, 22]);
+    b.output(b.node('Softmax', [x], { axis }, { name: 'sm' }), DataType.FLOAT, [1, 80, 22, 22]);
+    return b.build();
+  };
+  const { rec, profile } = recordWith({ opSecPerElement: { Softmax: 1e-10, [SOFTMAX_NOT_LAST_AXIS]: 1e-8 } });
+  const computeMs = (opset: number, axis: number) => {
+    const m = softmax(opset, axis);
+    const a = analyzeModel(m);
+    const priced = hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+    return estimateModel(m, priced, a.facts, profile).layers.find((l) => l.name === 'sm')?.computeMs ?? 0;
+  };
+  const n = 80 * 22 * 22;
+  const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
+  assert.ok(close(computeMs(13, 1), n * 1e-8 * 1000), `axis 1 at opset 13: ${computeMs(13, 1)} ms`);
+  assert.ok(close(computeMs(13, -1), n * 1e-10 * 1000), `last axis: ${computeMs(13, -1)} ms`);
+  // Before opset 13 the axis starts a trailing block, which is contiguous: the last-axis rate.
+  assert.ok(close(computeMs(11, 1), n * 1e-10 * 1000), `axis 1 at opset 11: ${computeMs(11, 1)} ms`);
+});
+
+test('runtime cost: a 1×1 convolution with unit strides takes the pointwise fit (a plain GEMM), a strided one the unfolding fit', () => {
+  const conv1x1 = (stride: number) => {
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', DataType.FLOAT, [1, 16, 8, 8]);
+    const wt = b.initializer('w', DataType.FLOAT, [32, 16, 1, 1], new Float32Array(32 * 16).fill(0.1));
+    const y = b.node('Conv', [x, wt], { kernel_shape: [1, 1], strides: [stride, stride] }, { name: 'pw' });
+    b.output(y, DataType.FLOAT, undefined);
+    return b.build();
+  };
+  const conv = { ...zeroTerms, perCall: 5e-6, perRow: 1e-8, shapes: 5, medianAbsErrorPct: 1 };
+  const pointwise = { ...zeroTerms, perCall: 3e-6, perMac: 1e-10, shapes: 5, medianAbsErrorPct: 1 };
+  const { rec, profile } = recordWith({ kernelModels: { conv, pointwise } });
+  const computeMs = (stride: number) => {
+    const m = conv1x1(stride);
+    const a = analyzeModel(m);
+    const priced = hostRuntimeCost(m, a.profile, a.facts, { level: 'disabled', profile, kernels: rec });
+    return estimateModel(m, priced, a.facts, profile).layers.find((l) => l.name === 'pw')?.computeMs ?? 0;
+  };
+  const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
+  // Stride 1: 32·16·64 MACs on the pointwise fit. Stride 2: the unfolding fit, 16 input rows × 4 output rows.
+  assert.ok(close(computeMs(1), (3e-6 + 32 * 16 * 64 * 1e-10 - 2e-6) * 1000), `stride 1: ${computeMs(1)} ms`);
+  assert.ok(close(computeMs(2), (5e-6 + 16 * 4 * 1e-8 - 2e-6) * 1000), `stride 2: ${computeMs(2)} ms`);
 });

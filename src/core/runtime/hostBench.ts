@@ -17,11 +17,17 @@
  *                  uint8 × int8 ConvInteger rates is kept too: the two weight types take different kernels
  *   LRN            LocalResponseNormalization (size 5) over 64×56×56: its time per FLOP the cost model counts for
  *                  it; ONNX Runtime's kernel is tens of times slower per element than other non-MAC ops
- *   overheads      chains of 1 and 101 element-wise Adds on one-element tensors: the median kernel time of such an
- *                  op, the executor's time between kernels (wall minus kernel time, per added op), and what is left
- *                  of `run()` for a one-op graph (per-inference overhead)
- * Every figure is the fastest of the timed runs after warm-up: other processes competing for the CPU only ever add
- * time, and a machine's own speed is what the profile needs.
+ *   overheads      chains of 1, 10 and 100 element-wise Adds on one-element tensors, timed as the accuracy
+ *                  benchmark and `measure` time a model (a fresh session, 2 warm-up runs, the median of 10 runs,
+ *                  profiling on) in several interleaved rounds, the fastest round: the median kernel time of
+ *                  such an op, the time outside kernels per added op (the slope of wall − kernel time over the
+ *                  chain length) and what is left for a graph of no ops (the intercept: the per-run cost of
+ *                  `run()`: the JavaScript wrapper, the session's run set-up, inputs and outputs)
+ * The kernel figures are the fastest of the timed runs after warm-up: other processes competing for the CPU only
+ * ever add time, and a machine's own speed is what the profile needs. The per-run and per-node overheads are
+ * medians within a session instead (the fastest session of several): a model's wall time is compared as the
+ * median of its runs, and the fastest of many runs of a one-op graph sits several microseconds below the median
+ * of the short series a measurement takes (a fixed bias the size of a sub-millisecond model's error budget).
  */
 
 import { GraphBuilder, makeTensor, Rng } from '../onnx/builder.js';
@@ -35,6 +41,9 @@ import {
   type KernelFeatures,
   type KernelTerm,
   kernelTime,
+  SOFTMAX_NOT_LAST_AXIS,
+  type SvmKernelKey,
+  svmFeatures,
 } from '../targets/hostCpu.js';
 import { type MeasureResult, measureModel } from './measure.js';
 import { median } from './profileTrace.js';
@@ -186,6 +195,72 @@ function chainModel(ops: number): Model {
   return b.build();
 }
 
+/**
+ * Runs a one-Add graph `calls` times in a few sessions, as `measureModel` does. The first few dozen to few hundred
+ * `run()` calls of a process are several times slower than the rest (measured here: a one-Add graph's median run
+ * takes 80–175 µs over the first 50–150 calls, then 19–20 µs) while V8 optimizes onnxruntime-node's JavaScript
+ * around the native call; a sub-millisecond model measured before that would be timed with the JIT's work added.
+ */
+export async function warmUpOnnxRuntime(calls = 300): Promise<void> {
+  const model = chainModel(1);
+  const bytes = encodeModel(model);
+  const sessions = 3;
+  for (let i = 0; i < sessions; i++) {
+    await measureModel(bytes, model, { runs: Math.max(1, Math.ceil(calls / sessions)), warmup: 0 });
+  }
+}
+
+/** How `measure` and the accuracy benchmark time a model by default (measure.ts): 2 warm-up runs, median of 10. */
+export const MEASURE_PROTOCOL = { runs: 10, warmup: 2 } as const;
+
+export interface RunOverheads {
+  /** Median kernel time of a one-element Add, s. */
+  kernelSec: number;
+  /** Time outside kernels per added op (slope over the chain length), s. */
+  perNodeSec: number;
+  /** Time outside kernels of a graph of no ops (intercept), s. */
+  perRunSec: number;
+  /** Per chain length: the fastest round's median wall time and median wall − kernel time, s. */
+  chains: { ops: number; wallSec: number; gapSec: number }[];
+}
+
+/**
+ * The per-run and per-node costs of `run()` as a measurement sees them: chains of one-element Adds of each length
+ * in `lengths`, each timed with MEASURE_PROTOCOL in a fresh session, `rounds` times interleaved; per length the
+ * fastest round. Per node: the least-squares slope of wall − kernel time over the chain length; per run: the
+ * intercept. Call warmUpOnnxRuntime first.
+ */
+export async function measureRunOverheads(lengths: readonly number[], rounds: number): Promise<RunOverheads> {
+  if (lengths.length < 2) throw new Error('measureRunOverheads needs at least two chain lengths');
+  const gaps = new Map<number, number[]>(lengths.map((n) => [n, []]));
+  const walls = new Map<number, number[]>(lengths.map((n) => [n, []]));
+  const kernels: number[] = [];
+  const models = new Map(lengths.map((n) => [n, chainModel(n)]));
+  const longest = Math.max(...lengths);
+  for (let r = 0; r < rounds; r++) {
+    for (const n of lengths) {
+      const model = models.get(n) as Model;
+      const m = await measureModel(encodeModel(model), model, { ...MEASURE_PROTOCOL });
+      gaps.get(n)?.push((m.wallMs - m.kernelMs) / 1000);
+      walls.get(n)?.push(m.wallMs / 1000);
+      if (n === longest) kernels.push(median(m.layers.map((l) => l.measuredMs)) / 1000);
+    }
+  }
+  // Per length the fastest round: each round's figure is the median a measurement takes, and other processes
+  // competing for the CPU only ever slow a whole round down.
+  const chains = lengths.map((ops) => ({
+    ops,
+    wallSec: Math.min(...(walls.get(ops) ?? [])),
+    gapSec: Math.min(...(gaps.get(ops) ?? [])),
+  }));
+  const mx = chains.reduce((s, c) => s + c.ops, 0) / chains.length;
+  const my = chains.reduce((s, c) => s + c.gapSec, 0) / chains.length;
+  const sxx = chains.reduce((s, c) => s + (c.ops - mx) ** 2, 0);
+  const sxy = chains.reduce((s, c) => s + (c.ops - mx) * (c.gapSec - my), 0);
+  const perNodeSec = Math.max(0, sxy / sxx);
+  return { kernelSec: median(kernels), perNodeSec, perRunSec: Math.max(0, my - perNodeSec * mx), chains };
+}
+
 async function run(model: Model, runs: number, warmup = 2): Promise<MeasureResult> {
   return measureModel(encodeModel(model), model, { runs, warmup, statistic: 'min' });
 }
@@ -287,17 +362,20 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
     }
     return top;
   };
-  // Overheads first (per op from a long chain, per inference from a one-op graph), before the large tensors of
-  // the other benchmarks are allocated.
-  const longOps = q ? 41 : 101;
-  // Many warm-up runs: the first few dozen run() calls of a process are slower while V8 optimizes the binding.
-  const one = await run(chainModel(1), runs * 8, 40);
-  const long = await run(chainModel(longOps), runs * 8, 40);
-  const kernelOverheadMs = median(long.layers.map((l) => l.measuredMs));
-  const gapOne = one.wallMs - one.kernelMs;
-  const gapLong = long.wallMs - long.kernelMs;
-  const interKernelMs = Math.max(0, (gapLong - gapOne) / (longOps - 1));
-  const perInferenceMs = Math.max(0, gapOne - interKernelMs);
+  // Overheads first, before the large tensors of the other benchmarks are allocated; after the JIT's warm-up.
+  await warmUpOnnxRuntime(q ? 100 : 300);
+  const lengths = q ? [1, 10, 40] : [1, 10, 100];
+  const overheads = await measureRunOverheads(lengths, q ? 2 : 7);
+  const kernelOverheadMs = overheads.kernelSec * 1000;
+  const interKernelMs = overheads.perNodeSec * 1000;
+  const perInferenceMs = overheads.perRunSec * 1000;
+  const longOps = Math.max(...lengths);
+  const chainsText = overheads.chains
+    .map(
+      (c) =>
+        `${c.ops} Add${c.ops > 1 ? 's' : ''}: wall ${(c.wallSec * 1e6).toFixed(1)} µs, outside kernels ${(c.gapSec * 1e6).toFixed(1)} µs`,
+    )
+    .join('; ');
   // Grouped convolution: t = groups × g + MACs / r, from a many-group tiny map and a few-group large map.
   const grouped = async (id: string, what: string, integer: boolean) => {
     try {
@@ -367,14 +445,14 @@ export async function runHostBenchmarks(options: HostBenchOptions = {}): Promise
     },
     {
       id: 'inter-kernel',
-      description: `executor time between kernels: (wall − kernel time) of ${longOps} vs 1 chained Adds, per op`,
+      description: `time outside kernels per op: slope of wall − kernel time over chains of ${lengths.join(', ')} one-element Adds, each the median of ${MEASURE_PROTOCOL.runs} runs after ${MEASURE_PROTOCOL.warmup} warm-up in a fresh session (as a measurement times a model), the fastest of ${q ? 2 : 7} interleaved rounds (${chainsText})`,
       ms: interKernelMs,
       value: interKernelMs / 1000,
       unit: 's',
     },
     {
       id: 'run-overhead',
-      description: 'wall − kernel time of run() for a one-Add graph, less one inter-kernel gap',
+      description: `per-run cost of run() outside kernels: intercept of the same fit (chains of ${lengths.join(', ')} one-element Adds, medians as a measurement takes them)`,
       ms: perInferenceMs,
       value: perInferenceMs / 1000,
       unit: 's',
@@ -516,6 +594,9 @@ function elementOp(op: string, s: number, rng: Rng): Model | undefined {
       return same(op, { alpha: 0.1 });
     case 'Softmax':
       return same(op, { axis: -1 });
+    case SOFTMAX_NOT_LAST_AXIS:
+      // Over the channels of [1, 64, s, s]: ONNX Runtime moves the axis last and back around the kernel.
+      return same('Softmax', { axis: 1 });
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -609,6 +690,7 @@ export const ELEMENT_RATE_OPS = [
   'HardSigmoid',
   'LeakyRelu',
   'Softmax',
+  SOFTMAX_NOT_LAST_AXIS,
   'Add',
   'Sub',
   'Mul',
@@ -698,26 +780,35 @@ export async function runHostKernelTables(options: HostBenchOptions = {}): Promi
     return r.wallMs / 1000 / chain;
   };
   const opOverheadSec: Record<string, number> = {};
+  // Several interleaved rounds, each op against the reference chain timed in the same round; the median of the
+  // rounds' differences: a difference of two short timings is at the mercy of one busy moment of the machine.
+  const rounds = q ? 1 : 5;
+  const extra = new Map<string, number[]>();
   try {
-    const add = await wallPerOp('Add', steps.Add);
-    const slice = await wallPerOp('Slice', steps.Slice);
-    for (const [id, step] of Object.entries(steps)) {
-      if (id === 'Add') continue;
-      try {
-        let t = await wallPerOp(id, step);
-        if (id === 'Concat') t -= slice;
-        else t -= add;
-        opOverheadSec[id] = Math.max(0, t);
-        benchmarks.push({
-          id: `op-overhead-${id}`,
-          description: `${chain} chained ${id} on [1, 8, 4, 4] against as many one-element Adds: extra time per op`,
-          ms: opOverheadSec[id] * 1000,
-          value: opOverheadSec[id],
-          unit: 's',
-        });
-      } catch (err) {
-        fail(`op-overhead-${id}`, err);
+    for (let round = 0; round < rounds; round++) {
+      const add = await wallPerOp('Add', steps.Add);
+      const slice = await wallPerOp('Slice', steps.Slice);
+      for (const [id, step] of Object.entries(steps)) {
+        if (id === 'Add') continue;
+        try {
+          const t = await wallPerOp(id, step);
+          const list = extra.get(id) ?? [];
+          list.push(t - (id === 'Concat' ? slice : add));
+          extra.set(id, list);
+        } catch (err) {
+          if (round === 0) fail(`op-overhead-${id}`, err);
+        }
       }
+    }
+    for (const [id, list] of extra) {
+      opOverheadSec[id] = Math.max(0, median(list));
+      benchmarks.push({
+        id: `op-overhead-${id}`,
+        description: `${chain} chained ${id} on [1, 8, 4, 4] against as many one-element Adds: extra time per op (the median of ${list.length} interleaved rounds: ${list.map((v) => (v * 1e6).toFixed(2)).join(', ')} µs)`,
+        ms: opOverheadSec[id] * 1000,
+        value: opOverheadSec[id],
+        unit: 's',
+      });
     }
   } catch (err) {
     fail('op-overhead', err);
@@ -791,48 +882,70 @@ function solve(a: number[][], b: number[]): number[] | undefined {
   return m.map((row, i) => row[n] / row[i]);
 }
 
+/** Weighted least squares over `active` terms (rows weighted by 1/time); coefficients and the weighted SSE. */
+function leastSquares(
+  usable: readonly { features: KernelFeatures; sec: number }[],
+  active: readonly KernelTerm[],
+): { coef: number[]; sse: number } | undefined {
+  // Columns scaled to unit size so the normal equations stay well conditioned.
+  const scale = active.map((t) => Math.max(...usable.map((r) => featureOf(r.features, t) / r.sec), 1e-300));
+  const ata = active.map(() => active.map(() => 0));
+  const atb = active.map(() => 0);
+  for (const r of usable) {
+    const x = active.map((t, i) => featureOf(r.features, t) / r.sec / scale[i]);
+    for (let i = 0; i < x.length; i++) {
+      atb[i] += x[i];
+      for (let j = 0; j < x.length; j++) ata[i][j] += x[i] * x[j];
+    }
+  }
+  for (let i = 0; i < active.length; i++) ata[i][i] += 1e-9;
+  const sol = solve(ata, atb);
+  if (!sol) return undefined;
+  const coef = sol.map((v, i) => v / scale[i]);
+  const sse = usable.reduce((sum, r) => {
+    const pred = active.reduce((p, t, i) => p + coef[i] * featureOf(r.features, t), 0);
+    return sum + (pred / r.sec - 1) ** 2;
+  }, 0);
+  return { coef, sse };
+}
+
 /**
  * Least-squares fit of the terms in `terms` to measured times, each row weighted by 1/time (relative error, so
- * that small kernels count as much as large ones); a negative coefficient drops its term and the rest are refitted.
+ * that small kernels count as much as large ones), with no coefficient below zero: of every subset of the terms
+ * whose unconstrained fit has no negative coefficient, the one with the smallest weighted squared error (the
+ * non-negative least-squares solution; a handful of terms make that at most a few hundred small solves). Terms
+ * left out are 0.
  */
 export function fitKernelCostModel(
   rows: readonly { features: KernelFeatures; sec: number }[],
   terms: readonly KernelTerm[] = KERNEL_TERMS,
 ): KernelCostModel | undefined {
-  let active = [...terms];
   const usable = rows.filter((r) => r.sec > 0);
-  while (active.length) {
-    // Columns scaled to unit size so the normal equations stay well conditioned.
-    const scale = active.map((t) => Math.max(...usable.map((r) => featureOf(r.features, t) / r.sec), 1e-300));
-    const ata = active.map(() => active.map(() => 0));
-    const atb = active.map(() => 0);
-    for (const r of usable) {
-      const x = active.map((t, i) => featureOf(r.features, t) / r.sec / scale[i]);
-      for (let i = 0; i < x.length; i++) {
-        atb[i] += x[i];
-        for (let j = 0; j < x.length; j++) ata[i][j] += x[i] * x[j];
-      }
-    }
-    for (let i = 0; i < active.length; i++) ata[i][i] += 1e-9;
-    const sol = solve(ata, atb);
-    if (!sol) return undefined;
-    const coef = sol.map((v, i) => v / scale[i]);
-    const worst = coef.reduce((w, v, i) => (v < 0 && (w < 0 || v * scale[i] < coef[w] * scale[w]) ? i : w), -1);
-    if (worst >= 0) {
-      active = active.filter((_, i) => i !== worst);
-      continue;
-    }
-    const model = Object.fromEntries(KERNEL_TERMS.map((t) => [t, 0])) as Record<KernelTerm, number>;
-    active.forEach((t, i) => {
-      model[t] = coef[i];
-    });
-    const errs = usable.map((r) => Math.abs(kernelTime(model, r.features) - r.sec) / r.sec);
-    return { ...model, shapes: usable.length, medianAbsErrorPct: 100 * median(errs) };
+  const all = [...new Set(terms)];
+  if (!usable.length || !all.length || all.length > 10) return undefined;
+  let best: { active: KernelTerm[]; coef: number[]; sse: number } | undefined;
+  for (let mask = 1; mask < 1 << all.length; mask++) {
+    const active = all.filter((_, i) => mask & (1 << i));
+    const fit = leastSquares(usable, active);
+    if (!fit || fit.coef.some((v) => v < 0)) continue;
+    if (!best || fit.sse < best.sse * (1 - 1e-12)) best = { active, ...fit };
   }
-  return undefined;
+  if (!best) return undefined;
+  const model = Object.fromEntries(KERNEL_TERMS.map((t) => [t, 0])) as Record<KernelTerm, number>;
+  const chosen = best;
+  chosen.active.forEach((t, i) => {
+    model[t] = chosen.coef[i];
+  });
+  const errs = usable.map((r) => Math.abs(kernelTime(model, r.features) - r.sec) / r.sec);
+  return { ...model, shapes: usable.length, medianAbsErrorPct: 100 * median(errs) };
 }
 
-/** Features of a 2-D convolution [1, cin, h, h] → [1, cout, h/stride, h/stride] with a k×k kernel, `group` groups. */
+/**
+ * Features of a 2-D convolution [1, cin, h, w] → [1, cout, hout, wout] with a k×k kernel, `group` groups.
+ * `direct`: a pointwise convolution that ONNX Runtime runs as a GEMM on the input itself, with nothing unfolded
+ * (MLAS's MlasConvPrepare picks its GemmDirect algorithm for a 1×1 kernel with unit strides and no padding,
+ * onnxruntime/core/mlas/lib/convolve.cpp): no rows copied; the patch is then the input the GEMM packs.
+ */
 export function convFeatures(
   cin: number,
   cout: number,
@@ -840,6 +953,7 @@ export function convFeatures(
   hout: number,
   wout: number,
   group = 1,
+  direct = false,
 ): KernelFeatures {
   const n = hout * wout;
   const kdim = (cin / group) * k * k;
@@ -850,27 +964,36 @@ export function convFeatures(
     patch: group * kdim * n,
     weights: group * mdim * kdim,
     groups: group,
+    rows: direct ? 0 : group * kdim * hout,
   };
 }
 
 /** Features of a matrix product [m, k] · [k, n]. */
 export function gemmFeatures(m: number, k: number, n: number): KernelFeatures {
-  return { macs: m * k * n, outputs: m * n, patch: m * k, weights: k * n, groups: 1 };
+  return { macs: m * k * n, outputs: m * n, patch: m * k, weights: k * n, groups: 1, rows: 0 };
 }
 
 export interface HostKernelRegressions {
   conv?: KernelCostModel;
+  /** 1×1 convolutions with unit strides and no padding (a plain GEMM on the input). */
+  pointwise?: KernelCostModel;
   depthwise?: KernelCostModel;
   depthwiseStrided?: KernelCostModel;
   gemm?: KernelCostModel;
   convInteger?: KernelCostModel;
   convIntegerDepthwise?: KernelCostModel;
+  /** ai.onnx.ml SVMClassifier with support vectors, per kernel type (svmKernelModelKey). */
+  svm?: Partial<Record<SvmKernelKey, KernelCostModel>>;
   benchmarks: HostBenchmark[];
   skipped: { id: string; reason: string }[];
 }
 
-/** A spread of layer shapes (not any benchmarked model's): [cin, cout, k, stride, input size]. */
-const CONV_SHAPES: [number, number, number, number, number][] = [
+/**
+ * A spread of layer shapes (not any benchmarked model's): [cin, cout, k, stride, input height, input width (default:
+ * the height)]. The maps that are not square (tall and narrow, wide and flat, as audio spectrograms and strips give)
+ * separate the per-row cost of the unfolding from the per-output cost.
+ */
+const CONV_SHAPES: [number, number, number, number, number, number?][] = [
   [3, 16, 3, 2, 128],
   [3, 32, 3, 2, 224],
   [1, 8, 5, 1, 28],
@@ -889,10 +1012,22 @@ const CONV_SHAPES: [number, number, number, number, number][] = [
   [512, 512, 3, 1, 7],
   [32, 64, 3, 1, 56],
   [160, 960, 1, 1, 7],
+  [16, 32, 3, 1, 40, 8],
+  [32, 32, 3, 1, 6, 48],
+  [1, 16, 3, 1, 62, 20],
+  [64, 64, 3, 2, 20, 4],
+  [16, 16, 3, 1, 32],
+  [48, 96, 3, 1, 14],
+  [128, 256, 3, 2, 28],
+  [256, 256, 3, 1, 12],
+  [3, 48, 7, 2, 96],
+  [96, 64, 5, 1, 16],
+  [64, 256, 1, 1, 14],
+  [512, 128, 1, 1, 9],
 ];
 
-/** [channels, k, stride, input size]; stride 1 (ONNX Runtime's depthwise kernel) */
-const DEPTHWISE_SHAPES: [number, number, number, number][] = [
+/** [channels, k, stride, input height, input width (default: the height)]; stride 1 (ONNX Runtime's depthwise kernel) */
+const DEPTHWISE_SHAPES: [number, number, number, number, number?][] = [
   [16, 3, 1, 64],
   [32, 3, 1, 112],
   [96, 5, 1, 14],
@@ -906,10 +1041,15 @@ const DEPTHWISE_SHAPES: [number, number, number, number][] = [
   [64, 3, 1, 12],
   [8, 3, 1, 48],
   [32, 3, 1, 6],
+  [32, 3, 1, 48, 6],
+  [64, 3, 1, 6, 48],
+  [48, 3, 1, 30, 4],
+  [128, 3, 1, 16, 3],
+  [16, 5, 1, 40, 10],
 ];
 
 /** Strided depthwise convolutions take another path in ONNX Runtime (one small GEMM per group): fitted apart. */
-const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number][] = [
+const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number, number?][] = [
   [16, 3, 2, 112],
   [24, 3, 2, 56],
   [64, 3, 2, 56],
@@ -919,6 +1059,8 @@ const DEPTHWISE_STRIDED_SHAPES: [number, number, number, number][] = [
   [240, 5, 2, 14],
   [512, 3, 2, 14],
   [96, 3, 2, 8],
+  [32, 3, 2, 64, 8],
+  [64, 3, 2, 8, 64],
 ];
 
 /** [m, k, n] */
@@ -934,9 +1076,17 @@ const GEMM_SHAPES: [number, number, number][] = [
   [16, 128, 64],
 ];
 
-function convShapeModel(cin: number, cout: number, k: number, stride: number, size: number, group: number, rng: Rng) {
+function convShapeModel(
+  cin: number,
+  cout: number,
+  k: number,
+  stride: number,
+  [h, wd]: [number, number],
+  group: number,
+  rng: Rng,
+) {
   const b = new GraphBuilder({ opset: 17, name: 'conv_shape' });
-  const x = b.input('x', F, [1, cin, size, size]);
+  const x = b.input('x', F, [1, cin, h, wd]);
   const w = b.initializer('w', F, [cout, cin / group, k, k], randomFloats(rng, (cout * cin * k * k) / group, 0.05));
   const bias = b.initializer('b', F, [cout], randomFloats(rng, cout, 0.05));
   const p = Math.floor(k / 2);
@@ -947,8 +1097,13 @@ function convShapeModel(cin: number, cout: number, k: number, stride: number, si
     { name: 'op' },
   );
   b.output(y, F, undefined);
-  const out = Math.floor((size + 2 * p - k) / stride) + 1;
-  return { model: b.build(), out };
+  return { model: b.build(), ...outSize(h, wd, k, stride) };
+}
+
+/** Output height and width of a k×k convolution with "same" padding (k/2 each side) at `stride`. */
+function outSize(h: number, w: number, k: number, stride: number): { outH: number; outW: number } {
+  const p = Math.floor(k / 2);
+  return { outH: Math.floor((h + 2 * p - k) / stride) + 1, outW: Math.floor((w + 2 * p - k) / stride) + 1 };
 }
 
 /** ConvInteger (uint8 input, int8 weights: what dynamically quantized models run) of the same shape. */
@@ -957,12 +1112,12 @@ function convIntegerShapeModel(
   cout: number,
   k: number,
   stride: number,
-  size: number,
+  [h, wd]: [number, number],
   group: number,
   rng: Rng,
 ) {
   const b = new GraphBuilder({ opset: 17, name: 'convinteger_shape' });
-  const x = b.input('x', DataType.UINT8, [1, cin, size, size]);
+  const x = b.input('x', DataType.UINT8, [1, cin, h, wd]);
   const n = (cout * cin * k * k) / group;
   const w = b.addInitializer(makeTensor('w', DataType.INT8, [cout, cin / group, k, k], randomInts(rng, n, -64, 63)));
   const p = Math.floor(k / 2);
@@ -973,8 +1128,63 @@ function convIntegerShapeModel(
     { name: 'op' },
   );
   b.output(y, DataType.INT32, undefined);
-  const out = Math.floor((size + 2 * p - k) / stride) + 1;
-  return { model: b.build(), out };
+  return { model: b.build(), ...outSize(h, wd, k, stride) };
+}
+
+/**
+ * SVMClassifier shapes [support vectors S, features F, classes C]: a spread of classical-ML sizes (not any
+ * benchmarked model's), one example per run. The kernel type decides ONNX Runtime's path (a matrix product for
+ * LINEAR/POLY/SIGMOID, a distance per vector for RBF), so each type is fitted on its own.
+ */
+const SVM_SHAPES: [number, number, number][] = [
+  [32, 8, 2],
+  [128, 16, 3],
+  [256, 64, 2],
+  [512, 32, 5],
+  [1500, 12, 3],
+  [2048, 48, 6],
+  [96, 128, 4],
+];
+
+const SVM_KERNELS = ['LINEAR', 'POLY', 'RBF', 'SIGMOID'] as const;
+
+/** SVMClassifier with S support vectors of F features in C classes (one-vs-one), one example [1, F]. */
+function svmModel(vectors: number, features: number, classes: number, kernel: string, rng: Rng): Model {
+  const b = new GraphBuilder({
+    opset: 17,
+    name: 'svm_shape',
+    opsetImports: [{ domain: 'ai.onnx.ml', version: 3 }],
+  });
+  const x = b.input('x', F, [1, features]);
+  const perClass = Array.from(
+    { length: classes },
+    (_, i) => Math.floor(vectors / classes) + (i < vectors % classes ? 1 : 0),
+  );
+  const pairs = (classes * (classes - 1)) / 2;
+  const [label, scores] = b.nodeOutputs(
+    'SVMClassifier',
+    [x],
+    2,
+    {
+      classlabels_ints: Array.from({ length: classes }, (_, i) => i),
+      coefficients: Array.from(randomFloats(rng, (classes - 1) * vectors, 1)),
+      kernel_params: [1 / features, 0, 3],
+      kernel_type: kernel,
+      rho: Array.from(randomFloats(rng, pairs, 1)),
+      support_vectors: Array.from(randomFloats(rng, vectors * features, 1)),
+      vectors_per_class: perClass,
+    },
+    { name: 'op', domain: 'ai.onnx.ml' },
+  );
+  b.output(label, DataType.INT64, [1]);
+  b.output(scores, F, undefined);
+  return b.build();
+}
+
+/** Key of an SVMClassifier kernel type's cost model in HostKernelRegressions.svm. */
+export function svmKernelModelKey(kernelType: string): SvmKernelKey | undefined {
+  const k = kernelType.toUpperCase();
+  return (SVM_KERNELS as readonly string[]).includes(k) ? (k as SvmKernelKey) : undefined;
 }
 
 function gemmShapeModel(m: number, k: number, n: number, rng: Rng): Model {
@@ -1008,76 +1218,103 @@ export async function runHostKernelRegressions(options: HostBenchOptions = {}): 
     }
   };
   const pick = <T>(list: T[]) => (q ? list.filter((_, i) => i % 3 === 0) : list);
+  // Input map [height, width] of a shape row, and how ids and descriptions name it.
+  const map = (h: number, w?: number): [number, number] => [h, w ?? h];
+  const mapId = ([h, w]: [number, number]) => (h === w ? `${h}` : `${h}x${w}`);
+  const mapText = ([h, w]: [number, number]) => `${h}×${w}`;
   const convRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [cin, cout, k, stride, size] of pick(CONV_SHAPES)) {
-    const { model, out } = convShapeModel(cin, cout, k, stride, size, 1, rng);
+  const pointwiseRows: { features: KernelFeatures; sec: number }[] = [];
+  for (const [cin, cout, k, stride, h, w] of pick(CONV_SHAPES)) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convShapeModel(cin, cout, k, stride, hw, 1, rng);
     const sec = await time(
-      `conv-${cin}-${cout}-k${k}-s${stride}-${size}`,
-      `Conv ${cin}→${cout} ${k}×${k}/${stride} on ${size}×${size}`,
+      `conv-${cin}-${cout}-k${k}-s${stride}-${mapId(hw)}`,
+      `Conv ${cin}→${cout} ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) convRows.push({ features: convFeatures(cin, cout, k, out, out), sec });
+    if (sec === undefined) continue;
+    // Pointwise convolutions with unit strides run as a plain GEMM (no unfolding): a family of their own.
+    const direct = k === 1 && stride === 1;
+    (direct ? pointwiseRows : convRows).push({ features: convFeatures(cin, cout, k, outH, outW, 1, direct), sec });
   }
-  const dwRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick(DEPTHWISE_SHAPES)) {
-    const { model, out } = convShapeModel(c, c, k, stride, size, c, rng);
-    const sec = await time(
-      `depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
-      model,
-    );
-    if (sec !== undefined) dwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
-  }
-  const stridedRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick(DEPTHWISE_STRIDED_SHAPES)) {
-    const { model, out } = convShapeModel(c, c, k, stride, size, c, rng);
-    const sec = await time(
-      `depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
-      model,
-    );
-    if (sec !== undefined) stridedRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
-  }
+  const depthwiseRows = async (shapes: [number, number, number, number, number?][]) => {
+    const rows: { features: KernelFeatures; sec: number }[] = [];
+    for (const [c, k, stride, h, w] of pick(shapes)) {
+      const hw = map(h, w);
+      const { model, outH, outW } = convShapeModel(c, c, k, stride, hw, c, rng);
+      const sec = await time(
+        `depthwise-${c}-k${k}-s${stride}-${mapId(hw)}`,
+        `depthwise Conv ${c} channels ${k}×${k}/${stride} on ${mapText(hw)}`,
+        model,
+      );
+      if (sec !== undefined) rows.push({ features: convFeatures(c, c, k, outH, outW, c), sec });
+    }
+    return rows;
+  };
+  const dwRows = await depthwiseRows(DEPTHWISE_SHAPES);
+  const stridedRows = await depthwiseRows(DEPTHWISE_STRIDED_SHAPES);
   // ConvInteger with int8 weights: dense shapes, then depthwise (stride 1 and 2 together: one grouped path).
   const intRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [cin, cout, k, stride, size] of pick(CONV_SHAPES)) {
-    const { model, out } = convIntegerShapeModel(cin, cout, k, stride, size, 1, rng);
+  for (const [cin, cout, k, stride, h, w] of pick(CONV_SHAPES)) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convIntegerShapeModel(cin, cout, k, stride, hw, 1, rng);
     const sec = await time(
-      `convinteger-${cin}-${cout}-k${k}-s${stride}-${size}`,
-      `ConvInteger uint8×int8 ${cin}→${cout} ${k}×${k}/${stride} on ${size}×${size}`,
+      `convinteger-${cin}-${cout}-k${k}-s${stride}-${mapId(hw)}`,
+      `ConvInteger uint8×int8 ${cin}→${cout} ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) intRows.push({ features: convFeatures(cin, cout, k, out, out), sec });
+    if (sec !== undefined) intRows.push({ features: convFeatures(cin, cout, k, outH, outW), sec });
   }
   const intDwRows: { features: KernelFeatures; sec: number }[] = [];
-  for (const [c, k, stride, size] of pick([...DEPTHWISE_SHAPES, ...DEPTHWISE_STRIDED_SHAPES])) {
-    const { model, out } = convIntegerShapeModel(c, c, k, stride, size, c, rng);
+  for (const [c, k, stride, h, w] of pick([...DEPTHWISE_SHAPES, ...DEPTHWISE_STRIDED_SHAPES])) {
+    const hw = map(h, w);
+    const { model, outH, outW } = convIntegerShapeModel(c, c, k, stride, hw, c, rng);
     const sec = await time(
-      `convinteger-depthwise-${c}-k${k}-s${stride}-${size}`,
-      `depthwise ConvInteger uint8×int8 ${c} channels ${k}×${k}/${stride} on ${size}×${size}`,
+      `convinteger-depthwise-${c}-k${k}-s${stride}-${mapId(hw)}`,
+      `depthwise ConvInteger uint8×int8 ${c} channels ${k}×${k}/${stride} on ${mapText(hw)}`,
       model,
     );
-    if (sec !== undefined) intDwRows.push({ features: convFeatures(c, c, k, out, out, c), sec });
+    if (sec !== undefined) intDwRows.push({ features: convFeatures(c, c, k, outH, outW, c), sec });
   }
   const gemmRows: { features: KernelFeatures; sec: number }[] = [];
   for (const [m, k, n] of pick(GEMM_SHAPES)) {
     const sec = await time(`gemm-${m}-${k}-${n}`, `Gemm [${m}×${k}]·[${k}×${n}] + bias`, gemmShapeModel(m, k, n, rng));
     if (sec !== undefined) gemmRows.push({ features: gemmFeatures(m, k, n), sec });
   }
-  const conv = fitKernelCostModel(convRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  // SVMClassifier: per kernel type, features as svmFeatures gives them (one example).
+  const svm: Partial<Record<SvmKernelKey, KernelCostModel>> = {};
+  for (const kernel of SVM_KERNELS) {
+    const rows: { features: KernelFeatures; sec: number }[] = [];
+    for (const [vectors, features, classes] of q ? SVM_SHAPES.slice(0, 5) : SVM_SHAPES) {
+      const sec = await time(
+        `svm-${kernel.toLowerCase()}-${vectors}-${features}-${classes}`,
+        `SVMClassifier ${kernel}, ${vectors} support vectors of ${features} features, ${classes} classes, one example`,
+        svmModel(vectors, features, classes, kernel, rng),
+      );
+      if (sec !== undefined) rows.push({ features: svmFeatures(1, vectors, features, classes), sec });
+    }
+    const fit = fitKernelCostModel(rows, ['perCall', 'perMac', 'perOutput', 'perPatch']);
+    if (fit) svm[kernel] = fit;
+  }
+  const denseTerms: KernelTerm[] = ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight', 'perRow'];
   // Depthwise: the unfolded input is the MACs (one input channel per group), so that term is left out.
-  const depthwise = fitKernelCostModel(dwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
-  const depthwiseStrided = fitKernelCostModel(stridedRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
+  const depthwiseTerms: KernelTerm[] = ['perCall', 'perMac', 'perOutput', 'perGroup', 'perRow'];
+  const conv = fitKernelCostModel(convRows, denseTerms);
+  const pointwise = fitKernelCostModel(pointwiseRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
+  const depthwise = fitKernelCostModel(dwRows, depthwiseTerms);
+  const depthwiseStrided = fitKernelCostModel(stridedRows, depthwiseTerms);
   const gemm = fitKernelCostModel(gemmRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
-  const convInteger = fitKernelCostModel(intRows, ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight']);
-  const convIntegerDepthwise = fitKernelCostModel(intDwRows, ['perCall', 'perMac', 'perOutput', 'perGroup']);
+  const convInteger = fitKernelCostModel(intRows, denseTerms);
+  const convIntegerDepthwise = fitKernelCostModel(intDwRows, depthwiseTerms);
   return {
     ...(conv ? { conv } : {}),
+    ...(pointwise ? { pointwise } : {}),
     ...(depthwise ? { depthwise } : {}),
     ...(depthwiseStrided ? { depthwiseStrided } : {}),
     ...(gemm ? { gemm } : {}),
     ...(convInteger ? { convInteger } : {}),
     ...(convIntegerDepthwise ? { convIntegerDepthwise } : {}),
+    ...(Object.keys(svm).length ? { svm } : {}),
     benchmarks,
     skipped,
   };

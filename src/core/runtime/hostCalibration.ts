@@ -249,7 +249,7 @@ export async function fitHostCpu(
   // The efficiency factors price the layers no measured kernel model covers (ConvInteger, pooling, the rest), so
   // they are fitted on the roofline alone: layers the kernel regressions and per-element rates price would pin
   // their classes' factors to whatever keeps those fixed times (and drag the other layers of the class along).
-  const rooflineKernels = { ...record, kernelModels: undefined, opSecPerElement: undefined };
+  const rooflineKernels = { ...record, kernelModels: undefined, svmModels: undefined, opSecPerElement: undefined };
   let current = base;
   let result: FitResult | undefined;
   for (let pass = 0; pass < 3; pass++) {

@@ -30,7 +30,7 @@
 import type { LayerCost, ModelProfile } from '../analysis/cost.js';
 import type { ValueFacts } from '../analysis/facts.js';
 import { DataType, dataTypeName, storageBytes } from '../onnx/dtype.js';
-import type { Model } from '../onnx/ir.js';
+import { type Model, opsetVersion } from '../onnx/ir.js';
 import { elementCount } from '../onnx/tensor.js';
 import { buildHostCpuProfile } from './builtinProfiles.js';
 import { opClassOf } from './estimate.js';
@@ -111,6 +111,8 @@ export interface HostCpuRecord {
   /** Kernel time of float32 Conv, depthwise Conv and Gemm/MatMul as fitted to shape microbenchmarks. */
   kernelModels?: {
     conv?: KernelCostModel;
+    /** 1×1 convolutions with unit strides and no padding (MLAS runs them as a GEMM on the input). */
+    pointwise?: KernelCostModel;
     /** Depthwise convolutions of stride 1, and (`depthwiseStrided`) of larger strides, which take another path. */
     depthwise?: KernelCostModel;
     depthwiseStrided?: KernelCostModel;
@@ -119,6 +121,8 @@ export interface HostCpuRecord {
     convInteger?: KernelCostModel;
     convIntegerDepthwise?: KernelCostModel;
   };
+  /** ai.onnx.ml SVMClassifier (with support vectors) by kernel type, fitted to shape microbenchmarks (svmFeatures). */
+  svmModels?: Partial<Record<SvmKernelKey, KernelCostModel>>;
   /** Kernel time per element written, by op type (ops priced by the elements they write). */
   opSecPerElement?: Record<string, number>;
   /** Extra time per op of a type over a one-element Add. */
@@ -139,7 +143,12 @@ export interface HostCpuRecord {
  *   perPatch     each element of the unfolded input (im2col / packing of B): K·N
  *   perWeight    each weight element touched per call (packing of A): M·K
  *   perGroup     each group of a grouped convolution (one small GEMM per group)
- * Terms a fit finds negative are dropped (set to 0) and the rest refitted.
+ *   perRow       each row the unfolding copies: one per input channel, kernel tap and output row (im2col and the
+ *                direct depthwise kernel walk the output row by row, so a tall narrow map costs more than a wide
+ *                flat one of the same size: measured 32 µs for a 32-channel depthwise 3×3 on 25×5 against 16 µs
+ *                on 5×25)
+ * No term is negative: the fit (hostBench.ts fitKernelCostModel) is a non-negative least squares, terms it leaves
+ * out are 0.
  */
 export interface KernelCostModel {
   perCall: number;
@@ -148,6 +157,7 @@ export interface KernelCostModel {
   perPatch: number;
   perWeight: number;
   perGroup: number;
+  perRow: number;
   /** Shapes it was fitted on, and the median |error| of the fit over them, percent. */
   shapes: number;
   medianAbsErrorPct: number;
@@ -159,9 +169,11 @@ export interface KernelFeatures {
   patch: number;
   weights: number;
   groups: number;
+  /** Rows the unfolding copies (convolutions: input channels × kernel taps × output rows; 0 otherwise). */
+  rows: number;
 }
 
-export const KERNEL_TERMS = ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight', 'perGroup'] as const;
+export const KERNEL_TERMS = ['perCall', 'perMac', 'perOutput', 'perPatch', 'perWeight', 'perGroup', 'perRow'] as const;
 export type KernelTerm = (typeof KERNEL_TERMS)[number];
 
 export function featureOf(f: KernelFeatures, t: KernelTerm): number {
@@ -178,6 +190,8 @@ export function featureOf(f: KernelFeatures, t: KernelTerm): number {
       return f.weights;
     case 'perGroup':
       return f.groups;
+    case 'perRow':
+      return f.rows;
   }
 }
 
@@ -186,14 +200,42 @@ export function kernelTime(m: Omit<KernelCostModel, 'shapes' | 'medianAbsErrorPc
   return KERNEL_TERMS.reduce((s, t) => s + m[t] * featureOf(f, t), 0);
 }
 
+export type SvmKernelKey = 'LINEAR' | 'POLY' | 'RBF' | 'SIGMOID';
+
+/**
+ * Key of the per-element rate of Softmax over an axis that is not the last (opset 13 on): ONNX Runtime transposes
+ * that axis last and back around its kernel, an order of magnitude slower per element than over the last axis.
+ */
+export const SOFTMAX_NOT_LAST_AXIS = 'Softmax(axis not last)';
+
+/**
+ * Features of an SVMClassifier call on N examples against S support vectors of F features in C classes, in the
+ * terms of KernelCostModel: perMac the kernel's N·S·F multiply-adds, perPatch its N·S per-vector finish (RBF's
+ * exponential, POLY's power), perOutput the one-vs-one decision's N·(C−1)·S multiply-adds (N·S with 2 classes).
+ */
+export function svmFeatures(n: number, vectors: number, features: number, classes: number): KernelFeatures {
+  return {
+    macs: n * vectors * features,
+    outputs: n * (classes > 2 ? classes - 1 : 1) * vectors,
+    patch: n * vectors,
+    weights: vectors * features,
+    groups: 1,
+    rows: 0,
+  };
+}
+
 /** The cache file: records by key. */
 export interface HostCpuCache {
   version: typeof HOST_CPU_CACHE_VERSION;
   records: Record<string, HostCpuRecord>;
 }
 
-/** 2: records carry the kernel regressions and size-dependent overheads (version-1 records are measured again). */
-export const HOST_CPU_CACHE_VERSION = 2;
+/**
+ * 2: records carry the kernel regressions and size-dependent overheads; 3: per-run and per-node overheads timed as
+ * measurements time a model (medians), convolution fits with a per-row term, SVMClassifier fits. Records of
+ * another version are measured again.
+ */
+export const HOST_CPU_CACHE_VERSION = 3;
 
 export function hostCpuKey(id: HostIdentity): string {
   return `${id.cpuModel.trim()} | ${id.logicalCpus} logical CPUs | ${id.arch} | onnxruntime-node ${id.onnxRuntimeVersion}`;
@@ -243,8 +285,9 @@ function isRecord(r: unknown): r is HostCpuRecord {
     (!!o[k] &&
       typeof o[k] === 'object' &&
       Object.values(o[k] as object).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0));
-  const models = o.kernelModels as Record<string, Partial<KernelCostModel>> | undefined;
-  if (models !== undefined) {
+  for (const field of ['kernelModels', 'svmModels']) {
+    const models = o[field] as Record<string, Partial<KernelCostModel>> | undefined;
+    if (models === undefined) continue;
     if (!models || typeof models !== 'object') return false;
     for (const m of Object.values(models))
       if (!m || KERNEL_TERMS.some((k) => !(typeof m[k] === 'number' && (m[k] as number) >= 0))) return false;
@@ -408,7 +451,11 @@ export function hostCpuProfile(
     record.kernelModels
       ? '; float32 Conv, depthwise Conv and Gemm/MatMul kernel times come from a cost model fitted to shape microbenchmarks'
       : ''
-  }${record.opSecPerElement ? '; element-wise and data-movement ops from their measured time per element written' : ''}`;
+  }${record.opSecPerElement ? '; element-wise and data-movement ops from their measured time per element written' : ''}${
+    record.svmModels && Object.keys(record.svmModels).length
+      ? '; ai.onnx.ml SVMClassifier from a cost model per kernel type fitted to SVM microbenchmarks'
+      : ''
+  }`;
   return p;
 }
 
@@ -424,6 +471,7 @@ export type HostKernelCosts = Partial<
     | 'bandwidthBytesPerSec'
     | 'ramBandwidthBytesPerSec'
     | 'kernelModels'
+    | 'svmModels'
     | 'opSecPerElement'
     | 'kernelOverheadSec'
     | 'fit'
@@ -471,7 +519,10 @@ export function measuredKernelSec(
   layer: LayerCost,
   facts: ReadonlyMap<string, ValueFacts>,
   kernels: HostKernelCosts,
+  /** The model's ai.onnx opset (Softmax's axis means a trailing block before 13, a single axis from 13). */
+  opset = 13,
 ): number | undefined {
+  if (node.domain === 'ai.onnx.ml' && node.opType === 'SVMClassifier') return svmKernelSec(node, facts, kernels);
   if (node.domain && node.domain !== 'ai.onnx') return undefined;
   const dtype = dtypeOfInput(facts, node.inputs[0]);
   const models = kernels.kernelModels;
@@ -490,13 +541,30 @@ export function measuredKernelSec(
     const strides = node.attributes.find((x) => x.name === 'strides');
     const strided = strides?.type === 'ints' && strides.value.some((v) => Number(v) > 1);
     const dwModel = strided ? (models.depthwiseStrided ?? models.depthwise) : models.depthwise;
+    const rows = unfoldRows(g, kdim, y);
     if (depthwise && dwModel) {
-      return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g });
+      return kernelTime(dwModel, { macs, outputs, patch: macs, weights: elementCount(w), groups: g, rows });
     }
-    if (!models.conv) return undefined;
-    const features = { macs, outputs, patch: g * kdim * pixels, weights: cout * kdim, groups: g };
+    // A pointwise convolution with unit strides and no padding is a GEMM on the input itself: nothing unfolded
+    // (MLAS GemmDirect), priced by its own fit where the record has one.
+    const ints = (name: string) => {
+      const at = node.attributes.find((x) => x.name === name);
+      return at?.type === 'ints' ? at.value.map(Number) : [];
+    };
+    const direct =
+      w.slice(2).every((d) => d === 1) && ints('strides').every((v) => v === 1) && ints('pads').every((v) => v === 0);
+    const features = {
+      macs,
+      outputs,
+      patch: g * kdim * pixels,
+      weights: cout * kdim,
+      groups: g,
+      rows: direct ? 0 : rows,
+    };
+    const fitted = direct && g === 1 && models.pointwise ? models.pointwise : models.conv;
+    if (!fitted) return undefined;
     // A grouped (not depthwise) convolution runs one small GEMM per group: the per-group time is the depthwise fit's.
-    return kernelTime(models.conv, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
+    return kernelTime(fitted, features) + (g > 1 ? g * (models.depthwise?.perGroup ?? 0) : 0);
   }
   const wFacts = facts.get(node.inputs[1] ?? '');
   if (
@@ -520,6 +588,7 @@ export function measuredKernelSec(
         patch: macs,
         weights: elementCount(w),
         groups: g,
+        rows: unfoldRows(g, kdim, y),
       });
     if (g === 1 && models.convInteger)
       return kernelTime(models.convInteger, {
@@ -528,6 +597,7 @@ export function measuredKernelSec(
         patch: kdim * (outputs / y[1]),
         weights: y[1] * kdim,
         groups: 1,
+        rows: unfoldRows(1, kdim, y),
       });
     return undefined;
   }
@@ -537,14 +607,50 @@ export function measuredKernelSec(
     const outputs = elementCount(y);
     const n = y[y.length - 1];
     const k = macs / outputs;
-    return kernelTime(models.gemm, { macs, outputs, patch: (outputs / n) * k, weights: k * n, groups: 1 });
+    return kernelTime(models.gemm, { macs, outputs, patch: (outputs / n) * k, weights: k * n, groups: 1, rows: 0 });
   }
-  const perElement = kernels.opSecPerElement?.[node.opType];
+  let perElement = kernels.opSecPerElement?.[node.opType];
+  if (node.opType === 'Softmax' && opset >= 13) {
+    const x = knownShape(facts, node.inputs[0]);
+    const a = node.attributes.find((v) => v.name === 'axis');
+    const axis = a?.type === 'int' ? Number(a.value) : -1;
+    const rank = x?.length ?? 0;
+    const notLast = rank > 0 && (axis < 0 ? axis + rank : axis) < rank - 1;
+    if (notLast && x && elementCount(x.slice((axis < 0 ? axis + rank : axis) + 1)) > 1)
+      perElement = kernels.opSecPerElement?.[SOFTMAX_NOT_LAST_AXIS] ?? perElement;
+  }
   if (perElement !== undefined && macs === 0) {
     const e = elementsWritten(node, facts);
     return e === undefined ? undefined : (kernels.kernelOverheadSec ?? 0) + e * perElement;
   }
   return undefined;
+}
+
+/** Rows a convolution's unfolding copies: groups × (input channels per group × kernel taps) × output rows. */
+function unfoldRows(groups: number, kdim: number, y: readonly number[]): number {
+  return groups * kdim * elementCount(y.slice(2, -1));
+}
+
+/** SVMClassifier with support vectors from the record's fit for its kernel type; undefined when none applies. */
+function svmKernelSec(
+  node: Model['graph']['nodes'][number],
+  facts: ReadonlyMap<string, ValueFacts>,
+  kernels: HostKernelCosts,
+): number | undefined {
+  const attr = (name: string) => node.attributes.find((a) => a.name === name);
+  const kind = attr('kernel_type');
+  const key = (kind?.type === 'string' ? String(kind.value) : 'LINEAR').toUpperCase() as SvmKernelKey;
+  const model = kernels.svmModels?.[key];
+  const perClass = attr('vectors_per_class');
+  const labels = attr('classlabels_ints') ?? attr('classlabels_strings');
+  const x = knownShape(facts, node.inputs[0]);
+  if (!model || perClass?.type !== 'ints' || !labels || !x?.length) return undefined;
+  const vectors = perClass.value.reduce((a: number, v) => a + Number(v), 0);
+  const classes =
+    Array.isArray(labels.value) || ArrayBuffer.isView(labels.value) ? (labels.value as ArrayLike<unknown>).length : 0;
+  if (!(vectors > 0 && classes > 1)) return undefined;
+  const n = x.length === 1 ? 1 : x[0];
+  return kernelTime(model, svmFeatures(n, vectors, x[x.length - 1], classes));
 }
 
 /**
@@ -613,7 +719,7 @@ export function hostRuntimeCost(
       return unfolded;
     }
     if (!node || l.folded || l.macs === null || l.flops === null || !profile || !kernels) return l;
-    const measured = measuredKernelSec(node, l, facts, kernels);
+    const measured = measuredKernelSec(node, l, facts, kernels, opsetVersion(model, '') ?? 13);
     if (measured !== undefined) {
       // Work in the layer's own class so that the estimate's compute time is the measured kernel time (beyond the
       // per-op overhead the estimate adds).
