@@ -785,9 +785,7 @@ class App {
         hier: g.hier,
         scene: g.scene,
         selected: g.selected,
-        zoomAt: (f) => canvas.zoomAt(f),
-        panBy: (dx, dy) => canvas.panBy(dx, dy),
-        fit: () => canvas.fit(),
+        view: canvas,
         select: (item, reveal) => this.select(item, reveal),
         activate: (item) => this.activate(item),
         back: () => {

@@ -30,3 +30,16 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return aa === 0 && bb === 0 ? 1 : ab / Math.sqrt(aa * bb);
 }
+
+/** The lowest cosine similarity between the two models' outputs over the feeds (each output compared by name). */
+export async function worstCosine(a: Model, b: Model, feeds: Record<string, ort.Tensor>[]): Promise<number> {
+  let worst = 1;
+  for (const f of feeds) {
+    const ra = await runModel(a, f);
+    const rb = await runModel(b, f);
+    for (const k of Object.keys(ra)) {
+      worst = Math.min(worst, cosine(ra[k].data as Float32Array, rb[k].data as Float32Array));
+    }
+  }
+  return worst;
+}

@@ -18,7 +18,7 @@ import { measureModelBytes } from '../../src/core/transforms/modelBytes.js';
 import { preprocessModel } from '../../src/core/transforms/preprocess.js';
 import { quantizeDynamic, quantizeWeight } from '../../src/core/transforms/quantize.js';
 import { quantizeStatic } from '../../src/core/transforms/quantizeStatic.js';
-import { cosine, randomTensor, runModel } from '../helpers/ort.js';
+import { randomTensor, runModel, worstCosine } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
 const LONG = 'model/block_with_a_rather_long_converter_name';
@@ -49,18 +49,6 @@ function net(): Model {
 
 const feeds = (n: number, seed: number): Record<string, ort.Tensor>[] =>
   Array.from({ length: n }, (_, i) => ({ [`${LONG}/input`]: randomTensor([1, 3, 8, 8], seed + i) }));
-
-async function worstCosine(a: Model, b: Model, inputs: Record<string, ort.Tensor>[]): Promise<number> {
-  let worst = 1;
-  for (const f of inputs) {
-    const ra = await runModel(a, f);
-    const rb = await runModel(b, f);
-    for (const k of Object.keys(ra)) {
-      worst = Math.min(worst, cosine(ra[k].data as Float32Array, rb[k].data as Float32Array));
-    }
-  }
-  return worst;
-}
 
 const ops = (m: Model, op: string) => m.graph.nodes.filter((n) => n.opType === op);
 const size = (m: Model) => encodeModel(m).length;

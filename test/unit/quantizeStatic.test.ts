@@ -6,7 +6,7 @@ import { DataType } from '../../src/core/onnx/dtype.js';
 import type { Model } from '../../src/core/onnx/ir.js';
 import { readTensorValues } from '../../src/core/onnx/tensor.js';
 import { quantizeStatic, sensitiveNodes } from '../../src/core/transforms/quantizeStatic.js';
-import { cosine, randomTensor, runModel } from '../helpers/ort.js';
+import { randomTensor, runModel, worstCosine } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
 
@@ -35,18 +35,6 @@ function convNet(): Model {
 
 const samples = (n: number, seed: number): Record<string, ort.Tensor>[] =>
   Array.from({ length: n }, (_, i) => ({ x: randomTensor([1, 3, 8, 8], seed + i) }));
-
-async function worstCosine(a: Model, b: Model, feeds: Record<string, ort.Tensor>[]): Promise<number> {
-  let worst = 1;
-  for (const f of feeds) {
-    const ra = await runModel(a, f);
-    const rb = await runModel(b, f);
-    for (const k of Object.keys(ra)) {
-      worst = Math.min(worst, cosine(ra[k].data as Float32Array, rb[k].data as Float32Array));
-    }
-  }
-  return worst;
-}
 
 const ops = (m: Model, op: string) => m.graph.nodes.filter((n) => n.opType === op);
 

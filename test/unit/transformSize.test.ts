@@ -10,7 +10,7 @@ import { convertToFloat16 } from '../../src/core/transforms/fp16.js';
 import { quantizeDynamic } from '../../src/core/transforms/quantize.js';
 import { quantizeStatic } from '../../src/core/transforms/quantizeStatic.js';
 import type { TransformResult } from '../../src/core/transforms/types.js';
-import { cosine, randomTensor, runModel } from '../helpers/ort.js';
+import { randomTensor, worstCosine } from '../helpers/ort.js';
 
 const F = DataType.FLOAT;
 /** Converter-style long names (TensorFlow exports write names like these), repeated in every inserted name if kept. */
@@ -56,16 +56,7 @@ function longNamedNet(): Model {
 const feeds = (n: number, seed: number): Record<string, ort.Tensor>[] =>
   Array.from({ length: n }, (_, i) => ({ x: randomTensor([1, 4, 8, 8], seed + i) }));
 
-async function worstCosine(a: Model, b: Model): Promise<number> {
-  let worst = 1;
-  for (const f of feeds(3, 100)) {
-    const ra = await runModel(a, f);
-    const rb = await runModel(b, f);
-    for (const k of Object.keys(ra))
-      worst = Math.min(worst, cosine(ra[k].data as Float32Array, rb[k].data as Float32Array));
-  }
-  return worst;
-}
+const worstCosineOf = (a: Model, b: Model) => worstCosine(a, b, feeds(3, 100));
 
 const transforms: { label: string; min: number; run: (m: Model, keep?: boolean) => Promise<TransformResult> }[] = [
   { label: 'fp16', min: 0.999, run: (m, keep) => convertToFloat16(m, keep ? { keepValueInfo: true } : {}) },
@@ -93,7 +84,7 @@ for (const t of transforms) {
     }
     const errors = validateModel(out).filter((p) => p.severity === 'error');
     assert.deepEqual(errors, [], 'the output passes the model validation');
-    const cos = await worstCosine(model, out);
+    const cos = await worstCosineOf(model, out);
     assert.ok(cos >= t.min, `${t.label} cosine ${cos} >= ${t.min}`);
 
     const kept = await t.run(model, true);

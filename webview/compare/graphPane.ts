@@ -114,9 +114,7 @@ export class GraphPane {
         hier: this.hier,
         scene: this.scene,
         selected: canvas.selected,
-        zoomAt: (f) => canvas.zoomAt(f),
-        panBy: (dx, dy) => canvas.panBy(dx, dy),
-        fit: () => canvas.fit(),
+        view: canvas,
         select: choose,
         activate: toggle,
       });

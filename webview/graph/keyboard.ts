@@ -14,9 +14,8 @@ export interface GraphKeyTarget {
   readonly scene: Scene | undefined;
   /** The selected item, -1 for none. */
   readonly selected: number;
-  zoomAt(factor: number): void;
-  panBy(dx: number, dy: number): void;
-  fit(): void;
+  /** The canvas's view (GraphCanvas). */
+  readonly view: { zoomAt(factor: number): void; panBy(dx: number, dy: number): void; fit(): void };
   select(item: number, reveal: boolean): void;
   activate(item: number): void;
   /** Backspace; absent where there is nothing to go back to. */
@@ -52,14 +51,14 @@ export function handleGraphKey(e: Pick<KeyboardEvent, 'key' | 'shiftKey'>, g: Gr
   switch (e.key) {
     case '+':
     case '=':
-      g.zoomAt(1.25);
+      g.view.zoomAt(1.25);
       return true;
     case '-':
     case '_':
-      g.zoomAt(0.8);
+      g.view.zoomAt(0.8);
       return true;
     case '0':
-      g.fit();
+      g.view.fit();
       return true;
     case 'Enter':
     case ' ':
@@ -83,7 +82,7 @@ export function handleGraphKey(e: Pick<KeyboardEvent, 'key' | 'shiftKey'>, g: Gr
           ArrowLeft: [PAN_STEP, 0],
           ArrowRight: [-PAN_STEP, 0],
         }[e.key];
-        g.panBy(d[0], d[1]);
+        g.view.panBy(d[0], d[1]);
         // The first arrow on a graph with nothing selected selects its first drawn node.
         if (sel < 0 && !e.shiftKey && s && s.items.length > s.frames) g.select(s.items[s.frames], true);
         return true;
