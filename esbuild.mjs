@@ -63,7 +63,9 @@ const builds = [
   // Decoding and analysis of the open models, in a worker thread off the extension host's main thread.
   { ...common, entryPoints: ['src/extension/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
   // The CLI, and the `edge-profile` command that runs it with V8's code cache (src/cli/bin.ts).
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' },
+  // No import() in the CLI bundle: bin.ts compiles it with vm.Script, whose code cannot load modules dynamically
+  // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING); esbuild turns each import() into a require() in a promise.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js', supported: { 'dynamic-import': false } },
   { ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The child process every ONNX Runtime run happens in (src/node/ortProcess.ts), and the compare view's script.
   { ...common, entryPoints: ['src/node/ortRunner.ts'], outfile: 'dist/ortRunner.js' },

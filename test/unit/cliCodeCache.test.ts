@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { PNG } from 'pngjs';
 
 const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
 const sample = join(__dirname, '..', '..', 'samples', 'vww_96_float.onnx');
@@ -71,4 +72,34 @@ test('an unwritable cache folder or EDGE_PROFILER_NO_CODE_CACHE=1 still runs the
   const off = join(dir, 'off');
   assert.equal(run(off, { EDGE_PROFILER_NO_CODE_CACHE: '1' }), reference);
   assert.deepEqual(cacheFiles(off), [], 'turned off: no cache written');
+});
+
+test('the CLI bundle has no dynamic import(), which code compiled with vm.Script cannot run', () => {
+  const bundle = readFileSync(join(__dirname, '..', '..', 'dist', 'cliMain.js'), 'utf8');
+  const dynamic = bundle.match(/[^\w$.]import\(/g) ?? [];
+  assert.equal(dynamic.length, 0, `import() calls left in dist/cliMain.js: ${dynamic.length}`);
+});
+
+test('a command that loads ONNX Runtime lazily runs through the cached loader: static INT8 calibrated on images', () => {
+  const home = join(dir, 'images-home');
+  const images = join(dir, 'images');
+  mkdirSync(images, { recursive: true });
+  for (let k = 0; k < 2; k++) {
+    const png = new PNG({ width: 32, height: 24 });
+    for (let i = 0; i < png.data.length; i++) png.data[i] = (i * (k + 3)) % 251;
+    writeFileSync(join(images, `sample_${k}.png`), PNG.sync.write(png));
+  }
+  const out = join(dir, 'vww.int8.onnx');
+  for (let round = 0; round < 2; round++) {
+    // Twice: the first run compiles and writes the cache, the second runs from it.
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'quantize', sample, '--mode', 'static', '--calibration', images, '-o', out, '--force', '--format', 'json'],
+      { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, XDG_CACHE_HOME: home } },
+    );
+    assert.equal(r.status, 0, `round ${round}: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { validation: { cosine: number } };
+    assert.ok(report.validation.cosine > 0.9, `round ${round}: validated (cosine ${report.validation.cosine})`);
+  }
+  assert.equal(cacheFiles(home).length, 1, 'the cache was written and used');
 });
