@@ -256,6 +256,24 @@ describe('the profiling panel in headless Chromium', () => {
     assert.equal(await page.locator('svg.roofline line.ceiling').count(), ceilings, 'a line per known ceiling');
     await shot(page, 'profile-vww-charts');
     await page.locator('svg.roofline').screenshot({ path: join(artifacts, 'profile-vww-roofline.png') });
+    // From the keyboard: focus the roofline, End goes to the point of highest intensity, Enter picks its layer.
+    const roofline = page.locator('svg.roofline');
+    assert.equal(await roofline.getAttribute('role'), 'listbox');
+    await roofline.focus();
+    const current = async () => (await roofline.getAttribute('aria-activedescendant')) ?? '';
+    const first = await current();
+    assert.ok(first, 'focus makes the first point current');
+    await page.keyboard.press('ArrowRight');
+    assert.notEqual(await current(), first, 'ArrowRight moves to the next point');
+    await page.keyboard.press('End');
+    const lastId = await current();
+    const label = (await page.locator(`[id="${lastId}"]`).getAttribute('aria-label')) ?? '';
+    assert.match(label, /MAC\/B, .* MAC\/s, (compute|memory|overhead)-bound$/, `the point reads out: ${label}`);
+    await page.keyboard.press('Enter');
+    await idle(page);
+    const picked = (await stats(page)).selected;
+    const names = (await graphOf('vww')).graphs[0].nodes.map((n) => n.name);
+    assert.ok(picked >= 0 && label.startsWith(`${names[picked]}:`), `Enter picks the point's layer: ${label}`);
     await clean(page);
     await page.context().close();
   });

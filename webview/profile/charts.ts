@@ -320,6 +320,8 @@ export function rooflineChart(
       ),
     );
   }
+  const circles: { c: SVGCircleElement; i: number; intensity: number; macsPerSec: number }[] = [];
+  const id = `emp-roofline-${++clipIds}`;
   points.forEach((p, i) => {
     if (!(p.intensity > 0 && p.macsPerSec > 0)) return;
     const c = svgEl('circle', {
@@ -328,12 +330,71 @@ export function rooflineChart(
       r: 3,
       class: `point ${p.bound}`,
     });
-    c.append(svgEl('title', {}, `${p.label}: ${format(p.intensity)} MAC/B, ${format(p.macsPerSec)} MAC/s`));
-    if (onPick) c.addEventListener('click', () => onPick(i));
+    const text = `${p.label}: ${format(p.intensity)} MAC/B, ${format(p.macsPerSec)} MAC/s, ${p.bound}-bound`;
+    c.append(svgEl('title', {}, text));
+    if (onPick) {
+      c.addEventListener('click', () => onPick(i));
+      c.id = `${id}-${i}`;
+      c.setAttribute('role', 'option');
+      c.setAttribute('aria-label', text);
+      c.setAttribute('aria-selected', 'false');
+    }
+    circles.push({ c, i, intensity: p.intensity, macsPerSec: p.macsPerSec });
     plot.append(c);
   });
   s.append(plot);
+  if (onPick && circles.length) keyboardPoints(s, circles, onPick);
   return s;
+}
+
+/**
+ * The roofline from the keyboard: the chart is a list box of its points, left to right (by intensity); arrows,
+ * Home and End move the current point (ringed, and read out through aria-activedescendant), Enter or Space picks it.
+ */
+function keyboardPoints(
+  s: SVGSVGElement,
+  circles: { c: SVGCircleElement; i: number; intensity: number; macsPerSec: number }[],
+  onPick: (i: number) => void,
+): void {
+  const order = [...circles].sort((a, b) => a.intensity - b.intensity || a.macsPerSec - b.macsPerSec);
+  s.setAttribute('role', 'listbox');
+  s.setAttribute('tabindex', '0');
+  s.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight Home End Enter');
+  let at = -1;
+  const move = (to: number) => {
+    if (at >= 0) {
+      order[at].c.classList.remove('current');
+      order[at].c.setAttribute('aria-selected', 'false');
+      order[at].c.setAttribute('r', '3');
+    }
+    at = Math.max(0, Math.min(order.length - 1, to));
+    const c = order[at].c;
+    c.classList.add('current');
+    c.setAttribute('aria-selected', 'true');
+    c.setAttribute('r', '5');
+    // Drawn last, so that the ring is not hidden under its neighbours.
+    c.parentNode?.append(c);
+    s.setAttribute('aria-activedescendant', c.id);
+  };
+  s.addEventListener('focus', () => {
+    if (at < 0) move(0);
+  });
+  s.addEventListener('keydown', (e) => {
+    const to =
+      e.key === 'ArrowRight' || e.key === 'ArrowUp'
+        ? at + 1
+        : e.key === 'ArrowLeft' || e.key === 'ArrowDown'
+          ? at - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? order.length - 1
+              : null;
+    if (to !== null) move(to);
+    else if ((e.key === 'Enter' || e.key === ' ') && at >= 0) onPick(order[at].i);
+    else return;
+    e.preventDefault();
+  });
 }
 
 /** Counts per equal-width bin between `min` and `max`. */
