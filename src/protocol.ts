@@ -5,6 +5,7 @@
  * latency or bound, a measured time) arrive as `metrics` columns.
  */
 
+import type { WeightStatistics } from './core/analysis/weightStats.js';
 import type { EstimateView } from './core/report/estimateView.js';
 import type { GraphModel, MetricInfo } from './core/report/graphModel.js';
 import type { ModelSummary } from './core/report/summary.js';
@@ -23,20 +24,7 @@ export interface TargetChoice {
 }
 
 /** Statistics of one stored weight tensor, computed on request (never all weights at once). */
-export interface WeightStats {
-  count: number;
-  dtype: string;
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-  /** Share of exact zeros, 0..1. */
-  sparsity: number;
-  /** Equal-width bins between `min` and `max`. */
-  histogram: { min: number; max: number; counts: number[] };
-  /** Elements looked at, when only a sample of a huge tensor was read. */
-  sampled?: number;
-}
+export type WeightStats = WeightStatistics;
 
 /** Report formats the host writes from the engine's report code. */
 export type ReportFormat = 'md' | 'html' | 'csv' | 'json';

@@ -72,6 +72,7 @@ function renderWeights(into: HTMLElement, graph: GraphView, ids: number[], actio
         ['Std', stat(s.std)],
         ['Sparsity', `${(100 * s.sparsity).toFixed(2)}% zeros`],
       ];
+      if (s.nonFinite) facts.push(['Non-finite', `${formatCount(s.nonFinite)} (NaN or ±∞, left out above)`]);
       const box = el('div', undefined, 'weight-stats');
       box.append(
         table(['', ''], facts),

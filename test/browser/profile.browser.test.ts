@@ -410,7 +410,12 @@ describe('the profiling panel in headless Chromium', () => {
     assert.ok(text.includes(Number(expected.min.toPrecision(5)).toString()), `min shown: ${text}`);
     assert.ok(text.includes(Number(expected.std.toPrecision(5)).toString()), `std shown: ${text}`);
     assert.match(text, /Sparsity\s+\d+\.\d\d% zeros/);
+    assert.doesNotMatch(text, /Non-finite/, 'finite weights: no such row');
     await details.locator('.weight-stats').screenshot({ path: join(artifacts, 'profile-vww-weight-stats.png') });
+    // A weight with NaN or infinite values says how many were left out of the figures.
+    await post(page, { type: 'weightStats', graph: 0, tensor: weight, stats: { ...expected, nonFinite: 3 } });
+    await page.waitForFunction(() => /Non-finite/.test(document.querySelector('.weight-stats')?.textContent ?? ''));
+    assert.match(await seen(page, '.weight-stats'), /Non-finite\s+3 \(NaN or ±∞, left out above\)/);
     await clean(page);
     await page.context().close();
   });
