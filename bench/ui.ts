@@ -77,13 +77,8 @@ async function load(harness: Harness, browser: Browser, name: string, delayMs: n
 }
 
 /** Frame intervals (rAF) and draw times while real input keeps the view moving for about two seconds. */
-async function frames(page: Page, kind: 'zoom' | 'pan') {
-  const canvas = await page.locator('canvas.graph-canvas').boundingBox();
-  if (!canvas) throw new Error('no canvas');
-  const cx = canvas.x + canvas.width / 2;
-  const cy = canvas.y + canvas.height / 2;
-  await page.mouse.move(cx, cy);
-  const before = await page.evaluate(() => window.__emp.frameStats().frameTimes.length);
+/** Records the page's animation-frame times until stopFrameClock; they show the frames a person sees. */
+async function startFrameClock(page: Page): Promise<void> {
   // A string: the bundler that runs this file would wrap a named function in a helper the page does not have.
   await page.evaluate(`
     window.__rafTimes = [];
@@ -93,6 +88,25 @@ async function frames(page: Page, kind: 'zoom' | 'pan') {
       if (window.__rafRun) requestAnimationFrame(tick);
     });
   `);
+}
+
+/** Stops the clock of startFrameClock and returns the frame times it recorded. */
+function stopFrameClock(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __rafTimes: number[]; __rafRun: boolean };
+    w.__rafRun = false;
+    return w.__rafTimes;
+  });
+}
+
+async function frames(page: Page, kind: 'zoom' | 'pan') {
+  const canvas = await page.locator('canvas.graph-canvas').boundingBox();
+  if (!canvas) throw new Error('no canvas');
+  const cx = canvas.x + canvas.width / 2;
+  const cy = canvas.y + canvas.height / 2;
+  await page.mouse.move(cx, cy);
+  const before = await page.evaluate(() => window.__emp.frameStats().frameTimes.length);
+  await startFrameClock(page);
   const started = performance.now();
   if (kind === 'zoom') {
     for (let i = 0; performance.now() - started < 2000; i++) await page.mouse.wheel(0, i % 40 < 20 ? -60 : 60);
@@ -104,11 +118,7 @@ async function frames(page: Page, kind: 'zoom' | 'pan') {
     }
     await page.mouse.up();
   }
-  const raf = await page.evaluate(() => {
-    const w = window as unknown as { __rafTimes: number[]; __rafRun: boolean };
-    w.__rafRun = false;
-    return w.__rafTimes;
-  });
+  const raf = await stopFrameClock(page);
   const f = await page.evaluate(() => window.__emp.frameStats());
   const draws = f.drawDurations.slice(before);
   const intervals = raf.slice(1).map((t, i) => t - raf[i]);
@@ -136,21 +146,10 @@ async function table(page: Page, column: string) {
   const grid = await page.getByRole('grid', { name: 'Layers' }).boundingBox();
   if (!grid) throw new Error('no layers grid');
   await page.mouse.move(grid.x + grid.width / 2, grid.y + grid.height / 2);
-  await page.evaluate(`
-    window.__rafTimes = [];
-    window.__rafRun = true;
-    requestAnimationFrame(function tick(t) {
-      window.__rafTimes.push(t);
-      if (window.__rafRun) requestAnimationFrame(tick);
-    });
-  `);
+  await startFrameClock(page);
   const started = performance.now();
   while (performance.now() - started < 1500) await page.mouse.wheel(0, 400);
-  const raf = await page.evaluate(() => {
-    const w = window as unknown as { __rafTimes: number[]; __rafRun: boolean };
-    w.__rafRun = false;
-    return w.__rafTimes;
-  });
+  const raf = await stopFrameClock(page);
   const span = raf[raf.length - 1] - raf[0];
   const rows = await page.evaluate(() => window.__emp.profile().renderedRows);
   return { sortMs, rows, fps: ((raf.length - 1) / span) * 1000 };
