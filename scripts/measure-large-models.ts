@@ -29,8 +29,8 @@ import { deepChain } from '../bench/models.js';
 import { analyzeModel } from '../src/core/analysis/cost.js';
 import { GraphBuilder } from '../src/core/onnx/builder.js';
 import { DataType } from '../src/core/onnx/dtype.js';
-import type { Model, Tensor } from '../src/core/onnx/ir.js';
-import { emptyGraph } from '../src/core/onnx/reader.js';
+import type { Tensor } from '../src/core/onnx/ir.js';
+import { emptyGraph, modelOf } from '../src/core/onnx/reader.js';
 import { encodeModel } from '../src/core/onnx/writer.js';
 import { buildGraphModel } from '../src/core/report/graphModel.js';
 import { summarizeModel } from '../src/core/report/summary.js';
@@ -93,19 +93,7 @@ function manyInitializers(dir: string, count = 10_000, width = 4096): string {
 }
 
 function emptyModel(dir: string): string {
-  const model: Model = {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: '',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: emptyGraph('empty'),
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-  };
+  const model = modelOf(emptyGraph('empty'));
   const path = join(dir, 'empty.onnx');
   writeFileSync(path, encodeModel(model));
   return path;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { GraphBuilder } from '../../src/core/onnx/builder.js';
 import { DataType, encodeModel, type Model, type Node } from '../../src/core/onnx/index.js';
+import { emptyGraph, modelOf } from '../../src/core/onnx/reader.js';
 
 const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
 const sample = join(__dirname, '..', '..', 'samples', 'vww_96_float.onnx');
@@ -31,28 +32,10 @@ function chain(n: number, danglingAt = -1): Model {
     });
   }
   const io = (name: string) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: [1, 8] } });
-  return {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: 'cli-test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: {
-      name: 'chain',
-      nodes,
-      inputs: [io('x')],
-      outputs: [io(`v${n - 1}`)],
-      valueInfo: [],
-      initializers: [],
-      sparseInitializers: [],
-      quantizationAnnotation: [],
-    },
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-  };
+  return modelOf(
+    { ...emptyGraph('chain'), nodes, inputs: [io('x')], outputs: [io(`v${n - 1}`)] },
+    { producerName: 'cli-test' },
+  );
 }
 
 test('info prints the sample summary as text and JSON, exit 0', () => {

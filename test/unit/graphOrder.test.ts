@@ -9,7 +9,7 @@ import { profileModel } from '../../src/core/analysis/cost.js';
 import { inferShapes } from '../../src/core/analysis/infer.js';
 import { GraphBuilder } from '../../src/core/onnx/builder.js';
 import { type Attribute, DataType, type Graph, type Model, validateModel } from '../../src/core/onnx/index.js';
-import { emptyGraph } from '../../src/core/onnx/reader.js';
+import { emptyGraph, modelOf } from '../../src/core/onnx/reader.js';
 
 /** x -> [Conv -> Add(residual) -> Relu] x blocks -> y */
 function residualChain(blocks: number): Model {
@@ -81,36 +81,24 @@ test('subgraphs see the enclosing graph values, and redefining one is a duplicat
     nodes: [node(`${name}/Relu`, 'Relu', ['late'], [output])],
     outputs: [f32(output)],
   });
-  const m: Model = {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: '',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: {
-      ...emptyGraph('outer'),
-      inputs: [f32('x'), { name: 'cond', type: { kind: 'tensor', elemType: DataType.BOOL, shape: [] } }],
-      nodes: [
-        node(
-          'if',
-          'If',
-          ['cond'],
-          ['y'],
-          [
-            { name: 'then_branch', type: 'graph', value: branch('then', 't') },
-            { name: 'else_branch', type: 'graph', value: branch('else', 'late') },
-          ],
-        ),
-        node('late', 'Neg', ['x'], ['late']),
-      ],
-      outputs: [f32('y')],
-    },
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-  };
+  const m: Model = modelOf({
+    ...emptyGraph('outer'),
+    inputs: [f32('x'), { name: 'cond', type: { kind: 'tensor', elemType: DataType.BOOL, shape: [] } }],
+    nodes: [
+      node(
+        'if',
+        'If',
+        ['cond'],
+        ['y'],
+        [
+          { name: 'then_branch', type: 'graph', value: branch('then', 't') },
+          { name: 'else_branch', type: 'graph', value: branch('else', 'late') },
+        ],
+      ),
+      node('late', 'Neg', ['x'], ['late']),
+    ],
+    outputs: [f32('y')],
+  });
   const problems = validateModel(m);
   assert.ok(!problems.some((p) => p.code === 'dangling-input'), JSON.stringify(problems));
   const dup = problems.filter((p) => p.code === 'duplicate-value');
@@ -140,24 +128,12 @@ test('validating a large graph with many subgraphs takes time in proportion to i
     } else nodes.push({ name: `relu${i}`, opType: 'Relu', domain: '', inputs: [prev], outputs: [out], attributes: [] });
     prev = out;
   }
-  const m: Model = {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: '',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: {
-      ...emptyGraph('g'),
-      nodes,
-      inputs: [f32('x'), { name: 'cond', type: { kind: 'tensor', elemType: DataType.BOOL, shape: [] } }],
-      outputs: [f32(prev)],
-    },
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-  };
+  const m: Model = modelOf({
+    ...emptyGraph('g'),
+    nodes,
+    inputs: [f32('x'), { name: 'cond', type: { kind: 'tensor', elemType: DataType.BOOL, shape: [] } }],
+    outputs: [f32(prev)],
+  });
   // Each of the 3,000 subgraphs once copied the names of all 12,000 outer values: seconds. Now milliseconds.
   const start = performance.now();
   const problems = validateModel(m);

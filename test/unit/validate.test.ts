@@ -6,6 +6,7 @@ import {
   encodeModel,
   type Graph,
   type Model,
+  modelOf,
   type Node,
   type Problem,
   validateModel,
@@ -34,22 +35,7 @@ function graph(nodes: Node[], outputs: string[], extra: Partial<Graph> = {}): Gr
   };
 }
 
-function model(g: Graph, extra: Partial<Model> = {}): Model {
-  return {
-    irVersion: 8,
-    opsetImports: [{ domain: '', version: 17 }],
-    producerName: 'test',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0n,
-    docString: '',
-    graph: g,
-    metadataProps: [],
-    functions: [],
-    trainingInfo: [],
-    ...extra,
-  };
-}
+const model = (g: Graph, extra: Partial<Model> = {}): Model => modelOf(g, { producerName: 'test', ...extra });
 
 const codes = (ps: Problem[]) => ps.map((p) => p.code).sort();
 

@@ -15,7 +15,7 @@
 
 import { DataType, dataTypeInfo, dataTypeName } from './dtype.js';
 import type { Attribute, AttributeValue, Dim, Graph, Model, Node, OpsetImport, Tensor, ValueInfo } from './ir.js';
-import { emptyGraph } from './reader.js';
+import { emptyGraph, modelOf } from './reader.js';
 import { elementCount } from './tensor.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -564,18 +564,11 @@ export class GraphBuilder {
   /** The model around the graph. */
   build(): Model {
     const o = this.options;
-    return {
+    return modelOf(this.graph, {
       irVersion: o.irVersion ?? irVersionForOpset(this.opset),
       opsetImports: [{ domain: '', version: this.opset }, ...(o.opsetImports ?? [])],
       producerName: o.producerName ?? 'edge-model-profiler',
       producerVersion: o.producerVersion ?? '',
-      domain: '',
-      modelVersion: 0n,
-      docString: '',
-      graph: this.graph,
-      metadataProps: [],
-      functions: [],
-      trainingInfo: [],
-    };
+    });
   }
 }

@@ -271,6 +271,24 @@ function modelFromProto(p: ModelMessage): Model {
 }
 const modelStrings = ['producerName', 'producerVersion', 'domain', 'docString'];
 
+/** A model around `graph` with every other field empty: IR version 8, default-domain opset 17, unless `extra` says otherwise. */
+export function modelOf(graph: Graph, extra: Partial<Model> = {}): Model {
+  return {
+    irVersion: 8,
+    opsetImports: [{ domain: '', version: 17 }],
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0n,
+    docString: '',
+    graph,
+    metadataProps: [],
+    functions: [],
+    trainingInfo: [],
+    ...extra,
+  };
+}
+
 export function emptyGraph(name = ''): Graph {
   return {
     name,
