@@ -530,22 +530,8 @@ function addTotals(into: CostTotals, from: CostTotals): void {
 
 /** Finished totals as a scope keeps them (see ScopeTotals). */
 function scopeTotals(t: CostTotals): ScopeTotals {
-  const u = t.unknownLayers;
-  if (u.macs || u.flops || u.activationBytes || u.inputBytes || u.memoryBytes) return t;
-  return {
-    layers: t.layers,
-    foldedLayers: t.foldedLayers,
-    params: t.params,
-    weightBytes: t.weightBytes,
-    paramsByDtype: t.paramsByDtype,
-    macs: t.macs,
-    flops: t.flops,
-    activationBytes: t.activationBytes,
-    inputBytes: t.inputBytes,
-    weightBytesRead: t.weightBytesRead,
-    memoryBytes: t.memoryBytes,
-    intensity: t.intensity,
-  };
+  const { known: _known, unknownLayers: u, ...strict } = t;
+  return u.macs || u.flops || u.activationBytes || u.inputBytes || u.memoryBytes ? t : strict;
 }
 
 /** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
