@@ -28,7 +28,13 @@ export interface ProcessMeasure {
 export function measureProcess(
   command: string,
   args: string[],
-  options: { discardStdout?: boolean; stdoutFile?: string; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    discardStdout?: boolean;
+    stdoutFile?: string;
+    cwd?: string;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): ProcessMeasure {
   const dir = mkdtempSync(join(tmpdir(), 'emp-time-'));
   const report = join(dir, 'time.txt');
@@ -39,6 +45,7 @@ export function measureProcess(
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, argv, {
       cwd: options.cwd,
+      env: options.env,
       stdio: ['ignore', outFd ?? 'pipe', 'pipe'],
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,

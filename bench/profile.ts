@@ -78,6 +78,41 @@ export interface ProfileBenchResult {
   target: number;
 }
 
+/** The CLI's steps by the mark that ends each (EDGE_PROFILER_TIMINGS, src/cli/main.ts), in order. */
+const stepNames: [mark: string, step: string][] = [
+  ['ready', 'Node start + CLI bundle'],
+  ['read', 'read'],
+  ['decoded', 'decode'],
+  ['validated', 'validate'],
+  ['inferred', 'infer shapes'],
+  ['costed', 'cost'],
+  ['scoped', 'scope totals'],
+  ['written', 'JSON out'],
+];
+/** What onnx.load + infer_shapes also do (onnx.load runs no checker; Python's start-up is not in its time). */
+const referenceSteps = new Set(['read', 'decode', 'infer shapes']);
+
+/** Each step's duration from the CLI's timings line, or undefined when the line is missing or incomplete. */
+function stepTimes(stderr: string): { step: string; ms: number }[] | undefined {
+  const line = /timings \(ms since the process started\): (.*)$/m.exec(stderr)?.[1];
+  if (!line) return undefined;
+  const at = new Map(
+    line.split(', ').map((p) => {
+      const [mark, value] = p.split(' ');
+      return [mark, Number(value)] as const;
+    }),
+  );
+  const out: { step: string; ms: number }[] = [];
+  let previous = 0;
+  for (const [mark, step] of stepNames) {
+    const t = at.get(mark);
+    if (t === undefined || !Number.isFinite(t)) return undefined;
+    out.push({ step, ms: t - previous });
+    previous = t;
+  }
+  return out;
+}
+
 /** A one-line account of the profile's JSON: its size and top-level fields (array lengths in parentheses). */
 function describeOutput(stdout: string): string {
   let doc: unknown;
@@ -199,6 +234,25 @@ export function runProfileBench(dir: string, options: { runs?: number; kinds?: s
         console.log(
           `  memory ratio: ${res.memRatio.toFixed(2)}x (target <= ${c.target.toFixed(1)}x) ${verdict(res.memRatio, c.target)}`,
         );
+      }
+      // Where the time goes: one more run that reports when each step ended (EDGE_PROFILER_TIMINGS).
+      const timed = measureProcess(process.execPath, [cli, 'profile', file, '--format', 'json'], {
+        discardStdout: true,
+        env: { ...process.env, EDGE_PROFILER_TIMINGS: '1' },
+      });
+      const steps = stepTimes(timed.stderr);
+      if (steps) {
+        console.log(
+          `  where the time goes (one more run, ${ms(timed.wallMs)}): ` +
+            steps.map((s) => `${s.step} ${ms(s.ms)}`).join(', '),
+        );
+        const same = steps.filter((s) => referenceSteps.has(s.step)).reduce((sum, s) => sum + s.ms, 0);
+        if (res.refMs !== undefined) {
+          console.log(
+            `  the steps the reference does too (${[...referenceSteps].join(', ')}): ${ms(same)} = ` +
+              `${(same / res.refMs).toFixed(2)}x onnx.load + infer_shapes (not the target's measure)`,
+          );
+        }
       }
       results.push(res);
     } finally {

@@ -201,9 +201,12 @@ async function run(argv: string[]): Promise<number> {
       const dims = parseDims(values.dim ?? []);
       const registry = values.profiles !== undefined ? await loadRegistry(values.profiles) : undefined;
       const target = values.target === undefined ? undefined : pickTarget(registry ?? profileRegistry(), values.target);
-      const loaded = await loadModelFile(file);
+      const timings = process.env.EDGE_PROFILER_TIMINGS === '1' ? new Map<string, number>() : undefined;
+      const phaseDone = timings && ((phase: string) => timings.set(phase, performance.now()));
+      phaseDone?.('ready');
+      const loaded = await loadModelFile(file, phaseDone);
       const inputShapes = parseInputs(values.input ?? [], loaded.model);
-      const options: ProfileOptions = { inputShapes, dims };
+      const options: ProfileOptions = { inputShapes, dims, phaseDone };
       if (values.exact) await measure(loaded, options);
       const { profile, facts } = analyzeModel(loaded.model, options);
       const report = { file, ...(top !== undefined ? { top } : {}) };
@@ -221,6 +224,11 @@ async function run(argv: string[]): Promise<number> {
       else if (format === 'csv') write(formatCostCsv(profile, report));
       else if (format === 'md') write(formatCostMarkdown(profile, report));
       else write(formatCostTable(profile, report));
+      if (timings) {
+        phaseDone?.('written');
+        const marks = [...timings].map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ');
+        process.stderr.write(`edge-profile: timings (ms since the process started): ${marks}\n`);
+      }
       return loaded.problems.some((p) => p.severity === 'error') ? 1 : 0;
     }
     case 'check': {

@@ -30,7 +30,10 @@ export interface LoadedModel {
   externalData: ExternalDataSource;
 }
 
-export async function loadModelFile(path: string): Promise<LoadedModel> {
+export async function loadModelFile(
+  path: string,
+  phaseDone?: (phase: 'read' | 'decoded' | 'validated') => void,
+): Promise<LoadedModel> {
   const abs = resolve(path);
   let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
@@ -45,7 +48,9 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
     );
   }
   const bytes = await readWhole(abs, stat.size, path);
+  phaseDone?.('read');
   const model = decodeModel(bytes, { fileName: path });
+  phaseDone?.('decoded');
   const externalData = new FolderDataSource(dirname(abs));
   const problems = validateModel(model);
   // External data is checked against the files' sizes only: nothing is read, however large the files are.
@@ -54,6 +59,7 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
     if (p.code === 'external-location' || reported.has(p.message)) continue;
     problems.push({ severity: 'error', code: p.code, message: p.message, where: '' });
   }
+  phaseDone?.('validated');
   return { path: abs, fileBytes: stat.size, model, problems, externalData };
 }
 

@@ -539,3 +539,24 @@ test('--profiles with a bad file exits 2 and names the file and the field', () =
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /nope\.json: no such file/);
 });
+
+test('EDGE_PROFILER_TIMINGS=1: profile reports when each step ended, in order, on stderr only', () => {
+  const r = spawnSync(process.execPath, [cli, 'profile', sample, '--format', 'json'], {
+    encoding: 'utf8',
+    env: { ...process.env, EDGE_PROFILER_TIMINGS: '1' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).layers.length, 59, 'stdout is the same JSON document');
+  const line = /^edge-profile: timings \(ms since the process started\): (.*)$/m.exec(r.stderr)?.[1];
+  assert.ok(line, `a timings line on stderr: ${r.stderr}`);
+  const marks = line.split(', ').map((p) => p.split(' '));
+  assert.deepEqual(
+    marks.map(([mark]) => mark),
+    ['ready', 'read', 'decoded', 'validated', 'inferred', 'costed', 'scoped', 'written'],
+  );
+  const times = marks.map(([, ms]) => Number(ms));
+  assert.ok(times[0] > 0, `the CLI is ready some time after the process started: ${line}`);
+  for (let i = 1; i < times.length; i++) assert.ok(times[i] >= times[i - 1], `marks in time order: ${line}`);
+  const plain = run('profile', sample, '--format', 'json');
+  assert.doesNotMatch(plain.stderr, /timings/, 'no timings without the variable');
+});

@@ -49,6 +49,9 @@ export interface ProfileOptions extends InferOptions {
    * inferred facts of the main graph's values, and the profile's mode becomes 'exact'.
    */
   measured?: Map<string, ValueFacts>;
+  /** Told when each step of the analysis is done ('inferred', 'costed', 'scoped'): for timing it (the CLI's
+   * EDGE_PROFILER_TIMINGS). */
+  phaseDone?: (phase: 'inferred' | 'costed' | 'scoped') => void;
 }
 
 export interface TensorSummary {
@@ -684,6 +687,7 @@ export function analyzeModel(
 ): { profile: ModelProfile; facts: Map<string, ValueFacts> } {
   const walk: InferenceWalk = { orders: new Map(), mainNodes: [] };
   const inference = inferShapes(model, options, walk);
+  options.phaseDone?.('inferred');
   const orders = walk.orders;
   const mainFacts = inference.values;
   if (options.measured) {
@@ -984,7 +988,9 @@ export function analyzeModel(
     problems.subgraphs.push(`${label} (${node.opType})`);
   };
   const layers = costGraph(model.graph, (name) => mainFacts.get(name), undefined);
+  options.phaseDone?.('costed');
   const { root: scopes, totals: sums } = buildScopes(layers);
+  options.phaseDone?.('scoped');
   // The root scope's totals are the model's (a copy, not shared).
   const totals = copyTotals(sums);
 
