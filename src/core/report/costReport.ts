@@ -5,7 +5,7 @@
 
 import type { CostTotals, LayerCost, ModelProfile, TensorSummary } from '../analysis/cost.js';
 import { clipText, csvField, markdownCode, markdownText, terminalText } from './safeText.js';
-import { formatBytes, formatShape } from './summary.js';
+import { formatBytes, formatCount, formatShape } from './summary.js';
 
 export interface CostReportOptions {
   /** Model file name for the heading. */
@@ -14,7 +14,7 @@ export interface CostReportOptions {
   top?: number;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+const count = formatCount;
 const orNa = (n: number | null, f: (n: number) => string = count) => (n === null ? 'n/a' : f(n));
 
 /** A total: exact, or "≥ known (n n/a)" when some layers are unknown, or "n/a" when nothing is known. */
@@ -118,9 +118,12 @@ export function renderTable(
   maxWidth: number[],
 ): string[] {
   const rows = modelRows.map((r) => r.map((cell, c) => terminalText(cell, maxWidth[c] ?? 24)));
-  const widths = header.map((h, c) =>
-    Math.min(maxWidth[c] ?? 24, Math.max(h.length, footer[c].length, ...rows.map((r) => r[c].length))),
-  );
+  // A loop, not Math.max(...cells): spreading a column of a few hundred thousand rows overflows the call stack.
+  const widths = header.map((h, c) => {
+    let w = Math.max(h.length, footer[c].length);
+    for (const r of rows) if (r[c].length > w) w = r[c].length;
+    return Math.min(maxWidth[c] ?? 24, w);
+  });
   const clip = clipText;
   const line = (r: string[]) =>
     r

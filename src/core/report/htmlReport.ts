@@ -10,6 +10,7 @@ import type { Estimate, LayerEstimate } from '../targets/estimate.js';
 import { formatMs, formatSize } from '../targets/units.js';
 import { costColumns, costRow, inputsLine, modeLine, reportHeading, reportLayers, totalsLines } from './costReport.js';
 import { estimateTotalsLines, formatDiagnostic, runsOnText, targetLine } from './estimateReport.js';
+import { formatCount } from './summary.js';
 
 export interface HtmlReportInput {
   /** The model's file name (heading and title). */
@@ -49,7 +50,7 @@ li.error { color: var(--err); } li.warning { color: var(--warn); }
 .muted { color: var(--muted); }
 `;
 
-const count = (n: number | null) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
+const count = (n: number | null) => (n === null ? 'n/a' : formatCount(n));
 const pct = (share: number | null) => (share === null ? '' : `${(share * 100).toFixed(1)}%`);
 
 /** A horizontal bar chart of labelled values. */

@@ -12,7 +12,7 @@
 
 import { type LayerCost, type ModelProfile, type ProfileOptions, profileModel } from '../analysis/cost.js';
 import type { Model } from '../onnx/ir.js';
-import { formatShape } from '../report/summary.js';
+import { formatCount, formatShape } from '../report/summary.js';
 import { GraphIndex } from './graphEdit.js';
 
 export type MatchKind = 'name' | 'structure' | 'position';
@@ -262,7 +262,7 @@ function side(l: LayerCost | undefined, index: number, opType: string): LayerSid
   };
 }
 
-const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
+const n = (x: number | null) => (x === null ? 'n/a' : formatCount(x));
 
 function diffSides(a: LayerSide, b: LayerSide): string[] {
   const out: string[] = [];
@@ -307,11 +307,11 @@ export interface CompareFormatOptions {
 
 export function formatComparisonText(c: ModelComparison, options: CompareFormatOptions = {}): string {
   const lines: string[] = [`A: ${c.a.label}`, `B: ${c.b.label}`, ''];
-  const num = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
+  const num = (x: number | null) => (x === null ? 'n/a' : formatCount(x));
   const change = (r: TotalRow) =>
     r.delta === null
       ? ''
-      : `${r.delta > 0 ? '+' : ''}${r.delta.toLocaleString('en-US')}${r.ratio !== null ? ` (${(r.ratio * 100).toFixed(1)}%)` : ''}`;
+      : `${r.delta > 0 ? '+' : ''}${formatCount(r.delta)}${r.ratio !== null ? ` (${(r.ratio * 100).toFixed(1)}%)` : ''}`;
   lines.push(
     ...table(
       ['', 'A', 'B', 'B − A (B/A)'],
@@ -352,7 +352,7 @@ export function formatComparisonText(c: ModelComparison, options: CompareFormatO
 }
 
 function arrow(a: number | null | undefined, b: number | null | undefined): string {
-  const f = (x: number | null | undefined) => (x === undefined ? '' : x === null ? 'n/a' : x.toLocaleString('en-US'));
+  const f = (x: number | null | undefined) => (x === undefined ? '' : x === null ? 'n/a' : formatCount(x));
   if (a === undefined) return f(b);
   if (b === undefined) return f(a);
   return a === b ? f(a) : `${f(a)} → ${f(b)}`;
