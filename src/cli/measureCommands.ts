@@ -302,7 +302,7 @@ const ms = (x: number | null) => (x === null ? 'n/a' : x >= 100 ? x.toFixed(1) :
 const pct = (x: number | null) => (x === null ? 'n/a' : `${x > 0 ? '+' : ''}${x.toFixed(1)}%`);
 
 function table(rows: string[][], right: boolean[]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths = rows[0].map((_, i) => rows.reduce((w, r) => Math.max(w, r[i].length), 0));
   return rows
     .map((r) =>
       r

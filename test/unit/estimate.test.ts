@@ -553,3 +553,49 @@ test('per-op-type and size-dependent overheads add to each layer, I/O bytes to t
     'the total grows by exactly those extras',
   );
 });
+
+test('estimateJson writes each layer as the layer followed by its estimate, key for key (fused, folded, fallback boundaries, unknown layers)', () => {
+  // A model with every optional field: a fused Conv+BN+ReLU, a constant-folded Reshape shape, an op no target runs
+  // (fallback boundaries on the NPU), and an op without a cost rule.
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
+  const w = b.initializer('w', DataType.FLOAT, [4, 3, 3, 3], new Array(108).fill(0.5));
+  const bn = ['scale', 'bias', 'mean', 'var'].map((n) => b.initializer(n, DataType.FLOAT, [4], [1, 1, 1, 1]));
+  const c = b.node('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  const n = b.node('BatchNormalization', [c, ...bn], {}, { name: 'bn' });
+  const r = b.node('Relu', [n], {}, { name: 'relu' });
+  const dims = b.initializer('dims', DataType.INT64, [2], [1, 4]);
+  const shape = b.node('Concat', [dims, dims], { axis: 0 }, { name: 'folded' });
+  const flat = b.node('Reshape', [r, b.initializer('flat', DataType.INT64, [2], [1, -1])], {}, { name: 'flatten' });
+  const s = b.node('Softmax', [flat], { axis: 1 }, { name: 'softmax' });
+  const odd = b.node('NoSuchOp', [s], {}, { name: 'odd', domain: 'com.example' });
+  b.output(odd, DataType.FLOAT, [1, 256]);
+  b.output(shape, DataType.INT64, [4]);
+  const model = b.build();
+  const island = floatIsland();
+  const cases: [Model, HardwareProfile | undefined][] = [
+    ...['coral-edgetpu', 'ethos-u55-128', 'cortex-m7', 'jetson-nano'].map(
+      (id): [Model, HardwareProfile | undefined] => [model, builtinProfile(id)],
+    ),
+    [island, int8Only('per-op')],
+  ];
+  const optional = new Set<string>();
+  for (const [m, target] of cases) {
+    assert.ok(target, 'a target');
+    const id = target.id;
+    const { profile: cost } = analyzeModel(m);
+    if (m === model) {
+      assert.ok(cost.layers.some((l) => l.folded) && cost.layers.some((l) => l.unknownReason), 'folded, unknown');
+    }
+    const est = estimate(m, target);
+    const doc = estimateJson(cost, est) as { layers: object[] };
+    const byIndex = new Map(est.layers.map((e) => [e.index, e]));
+    const spread = cost.layers.map((l) => {
+      const e = byIndex.get(l.index);
+      return e ? { ...l, ...e, index: l.index, name: l.name, opType: l.opType } : l;
+    });
+    assert.equal(JSON.stringify(doc.layers), JSON.stringify(spread), `${id}: the same JSON text as spreading the two`);
+    for (const e of est.layers) for (const k of ['fusedInto', 'boundaryMs']) if (k in e) optional.add(k);
+  }
+  assert.deepEqual([...optional].sort(), ['boundaryMs', 'fusedInto'], 'fused layers and fallback boundaries were met');
+});

@@ -60,7 +60,8 @@ function barChart(title: string, bars: { label: string; value: number; text: str
   const chartW = 560;
   const rowH = 18;
   const height = bars.length * rowH + 8;
-  const max = Math.max(...bars.map((b) => b.value), Number.MIN_VALUE);
+  // Loops, not Math.max(...list): a list of a few hundred thousand entries overflows the call stack.
+  const max = bars.reduce((m, b) => Math.max(m, b.value), Number.MIN_VALUE);
   const rows = bars.map((b, i) => {
     const y = 4 + i * rowH;
     const w = Math.max(1, (b.value / max) * (chartW - 90));
@@ -82,7 +83,7 @@ function arenaChart(est: Estimate): string {
   const h = 200;
   const pad = { l: 70, r: 10, t: 10, b: 28 };
   const cap = est.totals.ramCapacityBytes;
-  const peak = Math.max(...tl.map((t) => Math.max(t.liveBytes, t.highWater)), 1);
+  const peak = tl.reduce((m, t) => Math.max(m, t.liveBytes, t.highWater), 1);
   const top = cap !== null && cap < peak * 1.5 ? Math.max(peak, cap) : peak;
   const x = (step: number) => pad.l + (tl.length === 1 ? 0 : (step / (tl.length - 1)) * (w - pad.l - pad.r));
   const y = (bytes: number) => pad.t + (1 - bytes / top) * (h - pad.t - pad.b);

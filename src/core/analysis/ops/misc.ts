@@ -96,7 +96,7 @@ function windowRule(ctx: InferContext): (ValueFacts | undefined)[] {
 function tfIdfRule(ctx: InferContext): (ValueFacts | undefined)[] {
   const indexes = ctx.ints('ngram_indexes');
   if (!indexes || indexes.length === 0) throw new Error("attribute 'ngram_indexes' is missing");
-  const width = Math.max(...indexes) + 1;
+  const width = indexes.reduce((m, x) => Math.max(m, x), Number.NEGATIVE_INFINITY) + 1;
   const shape = ctx.shape(0);
   if (!shape) return [tensor(DataType.FLOAT, undefined)];
   if (shape.length === 1) return [tensor(DataType.FLOAT, [width])];
