@@ -262,16 +262,17 @@ async function showModel(name) {
 /** Runs a command from the command palette (F1) by its title, the way a person does. */
 async function runCommand(title) {
   const input = page.locator('.quick-input-widget input.input');
+  // The palette can close again as it opens (a webview that finishes loading takes the focus): then open it again.
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
       break;
     } catch (err) {
       if (attempt === 5) throw err;
     }
   }
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await input.press('Enter');
@@ -506,11 +507,20 @@ describe('Edge Profiler model commands in a real VS Code (code-server)', () => {
       // The open dialog (VS Code's simple file dialog in code-server): type the other model's path.
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ state: 'visible', timeout: 15_000 });
-      await input.fill(join(dirs.workspace, fp16));
-      await page
-        .locator('.quick-input-list .monaco-list-row', { hasText: fp16 })
-        .first()
-        .waitFor({ state: 'visible', timeout: 15_000 });
+      // The dialog writes its starting folder into the input once it has listed it, which can replace a path typed
+      // before that: type it again until it stays.
+      const path = join(dirs.workspace, fp16);
+      for (let attempt = 1; ; attempt++) {
+        await input.fill(path);
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: fp16 })
+          .first()
+          .waitFor({ state: 'visible', timeout: 15_000 });
+        await sleep(500);
+        if ((await input.inputValue()) === path) break;
+        if (attempt === 5)
+          throw new Error(`the open dialog keeps replacing the typed path: ${await input.inputValue()}`);
+      }
       await input.press('Enter');
       // A second compare panel, without a validation section: a plain comparison runs nothing.
       const view = await webview(

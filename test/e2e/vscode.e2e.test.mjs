@@ -237,16 +237,17 @@ async function webview(fileName, ready, timeoutMs = 60_000) {
 /** Runs a command from the command palette (F1) by its title, e.g. "Edge Profiler: Select Target". */
 async function runCommand(title) {
   const input = page.locator('.quick-input-widget input.input');
+  // The palette can close again as it opens (a webview that finishes loading takes the focus): then open it again.
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
       break;
     } catch (err) {
       if (attempt === 5) throw err;
     }
   }
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: 20_000 });
   await row.click();
