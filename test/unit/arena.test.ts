@@ -121,3 +121,71 @@ test('lifetimes of a small CNN: weights excluded, sizes from inferred shapes, pl
   assert.equal(plan.peakBytes, plan.lowerBoundBytes, 'greedy reaches the bound on this chain');
   assert.ok(plan.peakBytes < naive, `plan ${plan.peakBytes} not below naive ${naive}`);
 });
+
+/** First fit in the given order by comparing each buffer with every earlier one: the plainest reading of the rule. */
+function firstFitReference(buffers: ArenaBuffer[], alignment: number): number[] {
+  const up = (n: number) => Math.ceil(n / alignment) * alignment;
+  const placed: { offset: number; size: number; first: number; last: number }[] = [];
+  for (const b of buffers) {
+    const size = up(Math.max(0, b.size));
+    const clashing = placed
+      .filter((p) => p.size > 0 && Math.max(0, p.first, b.firstStep) <= Math.min(p.last, b.lastStep))
+      .sort((x, y) => x.offset - y.offset);
+    let offset = 0;
+    for (const p of clashing) {
+      if (offset + size <= p.offset) break;
+      offset = Math.max(offset, up(p.offset + p.size));
+    }
+    placed.push({ offset, size, first: b.firstStep, last: b.lastStep });
+  }
+  return placed.map((p) => p.offset);
+}
+
+test('long-lived buffers (many values alive to the end) are placed as first fit says, and the timeline is right', () => {
+  // Short and long lifetimes mixed, past the point where placing switches from the step index to the offset walk.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const steps = 600;
+  const buffers: ArenaBuffer[] = Array.from({ length: 900 }, (_, i) => {
+    const first = rand(steps);
+    const long = rand(3) === 0;
+    const last = Math.min(steps - 1, first + (long ? 100 + rand(steps) : rand(8)));
+    return { id: `t${i}`, size: rand(5) === 0 ? 0 : 16 * (1 + rand(20)), firstStep: first, lastStep: last };
+  });
+  const order = [...buffers].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
+  const placements = placeInOrder(order, 16);
+  assert.deepEqual(
+    placements.map((p) => p.offset),
+    firstFitReference(order, 16),
+    'the same offsets as comparing with every placed buffer',
+  );
+  assert.deepEqual(findOverlaps(placements), [], 'no two buffers alive at once share bytes');
+  const plan = summarize(placements, 16);
+  for (const t of plan.timeline) {
+    const alive = placements.filter((p) => Math.max(0, p.firstStep) <= t.step && t.step <= p.lastStep);
+    assert.equal(
+      t.liveBytes,
+      alive.reduce((s, p) => s + p.size, 0),
+      `bytes alive at step ${t.step}`,
+    );
+    assert.equal(t.highWater, Math.max(0, ...alive.map((p) => p.offset + p.size)), `high water at step ${t.step}`);
+  }
+});
+
+test('a graph whose every value is an output (10,000 values alive to the end) is planned, not hung on', () => {
+  const n = 10_000;
+  const buffers: ArenaBuffer[] = Array.from({ length: n }, (_, i) => ({
+    id: `v${i}`,
+    size: 64,
+    firstStep: i,
+    lastStep: n - 1,
+  }));
+  const plan = planArena(buffers);
+  assert.equal(plan.peakBytes, 64 * n, 'nothing can share: every value stays alive');
+  assert.equal(plan.lowerBoundBytes, 64 * n);
+  assert.equal(plan.timeline[n - 1].liveBytes, 64 * n, 'all alive at the last step');
+  assert.equal(plan.timeline[0].liveBytes, 64, 'only the first at step 0');
+});

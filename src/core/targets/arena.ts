@@ -32,8 +32,11 @@ export interface ArenaPlan {
   peakBytes: number;
   /** Max over steps of the sum of the sizes alive at that step: no layout can need less than this. */
   lowerBoundBytes: number;
-  /** Per step: bytes alive, and the arena high-water mark of the buffers alive at that step. */
-  timeline: { step: number; liveBytes: number; highWater: number; live: string[] }[];
+  /**
+   * Per step: bytes alive, and the arena high-water mark of the buffers alive at that step. Which buffers those are
+   * is in `placements` (first and last step): listing them per step would be quadratic in the worst case.
+   */
+  timeline: { step: number; liveBytes: number; highWater: number }[];
   alignment: number;
 }
 
@@ -45,30 +48,75 @@ function overlapsInTime(a: { firstStep: number; lastStep: number }, b: { firstSt
   return a.firstStep <= b.lastStep && b.firstStep <= a.lastStep;
 }
 
+/** Buffers living more steps than this are not indexed by step (see placeInOrder). */
+const SHORT_LIVED_STEPS = 64;
+
+/**
+ * Whether p was a clash for b under the step index: both alive at some step ≥ 0 (steps before 0 are not indexed), p
+ * not empty.
+ */
+function clashes(p: Placement, b: ArenaBuffer): boolean {
+  return p.size > 0 && Math.max(0, p.firstStep, b.firstStep) <= Math.min(p.lastStep, b.lastStep);
+}
+
 /**
  * Places buffers in the given order, each at the lowest aligned offset that clashes with no earlier placement
  * alive at the same time ("first fit" over time-overlapping neighbours).
+ *
+ * A short-lived buffer finds its neighbours in time through an index of the placements alive at each step (comparing
+ * it with every placed buffer is quadratic in the number of tensors). Long-lived buffers are kept out of that index
+ * (indexing every step of every lifetime is quadratic too: a model whose every value is a graph output lives to
+ * the end), and once more than a few of them are placed, or for a long-lived buffer itself, the placements are
+ * walked in offset order instead, as TFLite Micro does: at worst quadratic, never worse.
  */
 export function placeInOrder(buffers: readonly ArenaBuffer[], alignment = 16): Placement[] {
   const placed: Placement[] = [];
-  // Placements alive at each step, so that a buffer is compared with its neighbours in time only (comparing it with
-  // every placed buffer is quadratic in the number of tensors).
   const aliveAt: Placement[][] = [];
+  const longLived: Placement[] = [];
+  /** Every placement by offset (ties in placing order), made when first needed and kept so. */
+  let byOffset: Placement[] | undefined;
   for (const b of buffers) {
     const size = alignUp(Math.max(0, b.size), alignment);
-    const near = new Set<Placement>();
-    for (let s = Math.max(0, b.firstStep); s <= b.lastStep && s < aliveAt.length; s++) {
-      for (const p of aliveAt[s] ?? []) near.add(p);
-    }
-    const clashes = [...near].filter((p) => overlapsInTime(p, b) && p.size > 0).sort((x, y) => x.offset - y.offset);
+    const from = Math.max(0, b.firstStep);
+    const short = b.lastStep - from < SHORT_LIVED_STEPS;
     let offset = 0;
-    for (const p of clashes) {
-      if (offset + size <= p.offset) break;
-      offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
+    if (short && longLived.length <= SHORT_LIVED_STEPS) {
+      const near = new Set<Placement>();
+      for (let s = from; s <= b.lastStep && s < aliveAt.length; s++) {
+        for (const p of aliveAt[s] ?? []) near.add(p);
+      }
+      for (const p of longLived) near.add(p);
+      const found = [...near].filter((p) => clashes(p, b)).sort((x, y) => x.offset - y.offset);
+      for (const p of found) {
+        if (offset + size <= p.offset) break;
+        offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
+      }
+    } else {
+      byOffset ??= [...placed].sort((x, y) => x.offset - y.offset);
+      for (const p of byOffset) {
+        if (!clashes(p, b)) continue;
+        if (offset + size <= p.offset) break;
+        offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
+      }
     }
     const placement = { id: b.id, offset, size, firstStep: b.firstStep, lastStep: b.lastStep };
     placed.push(placement);
-    for (let s = Math.max(0, b.firstStep); s <= b.lastStep; s++) {
+    if (byOffset) {
+      // After every placement at the same offset or below: binary search for the first one above.
+      let lo = 0;
+      let hi = byOffset.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (byOffset[mid].offset <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      byOffset.splice(lo, 0, placement);
+    }
+    if (!short) {
+      longLived.push(placement);
+      continue;
+    }
+    for (let s = from; s <= b.lastStep; s++) {
       const list = aliveAt[s];
       if (list) list.push(placement);
       else aliveAt[s] = [placement];
@@ -92,20 +140,51 @@ export function planArena(buffers: readonly ArenaBuffer[], alignment = 16): Aren
 
 export function summarize(placements: Placement[], alignment: number): ArenaPlan {
   const steps = placements.reduce((m, p) => Math.max(m, p.lastStep), -1) + 1;
-  // Each placement is added to the steps it lives in: linear in the size of the timeline, not steps × placements.
-  const timeline: ArenaPlan['timeline'] = Array.from({ length: steps }, (_, step) => ({
-    step,
-    liveBytes: 0,
-    highWater: 0,
-    live: [],
-  }));
+  // One sweep over the steps, not over every step of every lifetime (quadratic when many values live long): bytes
+  // alive from the changes at each step; the high-water mark from a max-heap of the placements alive (by their end
+  // offset), those that ended dropped when they reach the top.
+  const delta = new Float64Array(steps + 1);
+  const starting: Placement[][] = Array.from({ length: steps }, () => []);
   for (const p of placements) {
-    for (let step = Math.max(0, p.firstStep); step <= p.lastStep; step++) {
-      const t = timeline[step];
-      t.liveBytes += p.size;
-      t.highWater = Math.max(t.highWater, p.offset + p.size);
-      t.live.push(p.id);
+    const from = Math.max(0, p.firstStep);
+    if (p.lastStep < from) continue;
+    delta[from] += p.size;
+    delta[p.lastStep + 1] -= p.size;
+    starting[from].push(p);
+  }
+  const heap: Placement[] = [];
+  const end = (p: Placement) => p.offset + p.size;
+  const push = (p: Placement) => {
+    let i = heap.push(p) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (end(heap[up]) >= end(heap[i])) break;
+      [heap[up], heap[i]] = [heap[i], heap[up]];
+      i = up;
     }
+  };
+  const pop = () => {
+    const last = heap.pop() as Placement;
+    if (!heap.length) return;
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && end(heap[l]) > end(heap[top])) top = l;
+      if (r < heap.length && end(heap[r]) > end(heap[top])) top = r;
+      if (top === i) break;
+      [heap[top], heap[i]] = [heap[i], heap[top]];
+      i = top;
+    }
+  };
+  const timeline: ArenaPlan['timeline'] = new Array(steps);
+  let liveBytes = 0;
+  for (let step = 0; step < steps; step++) {
+    liveBytes += delta[step];
+    for (const p of starting[step]) push(p);
+    while (heap.length && heap[0].lastStep < step) pop();
+    timeline[step] = { step, liveBytes, highWater: heap.length ? end(heap[0]) : 0 };
   }
   let lowerBound = 0;
   for (const t of timeline) lowerBound = Math.max(lowerBound, t.liveBytes);
