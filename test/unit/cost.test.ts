@@ -519,3 +519,19 @@ test('SVMRegressor and a linear SVMClassifier (no support vectors) are priced to
   assert.equal(linear.flops, 72 + 9);
   assert.equal(p.warnings.filter((w) => w.code === 'no-cost-rule').length, 0, JSON.stringify(p.warnings));
 });
+
+test('a node with many inputs counts each run-time input value once (repeats and weights left out)', () => {
+  const b = new GraphBuilder({ opset: 17 });
+  const x = b.input('x', DataType.FLOAT, [1, 8]);
+  const y = b.input('y', DataType.FLOAT, [1, 8]);
+  const w = b.initializer('w', DataType.FLOAT, [1, 8], new Array(8).fill(1));
+  const distinct = Array.from({ length: 30 }, (_, i) => b.node('Relu', [i % 2 ? x : y], {}, { name: `r${i}` }));
+  // 30 distinct values, x and y twice each, and a weight: more inputs than a scan handles.
+  const sum = b.node('Sum', [...distinct, x, y, x, w, y], {}, { name: 'sum' });
+  b.output(sum, DataType.FLOAT, [1, 8]);
+  const p = profileModel(b.build());
+  const layer = p.layers.find((l) => l.name === 'sum');
+  assert.ok(layer, 'the Sum layer');
+  assert.equal(layer.inputBytes, 32 * 32, '30 distinct values + x + y, 32 bytes each, the weight not counted');
+  assert.equal(layer.weightBytesRead, 32, 'the weight is read as a weight');
+});

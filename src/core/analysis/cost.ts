@@ -852,9 +852,16 @@ export function analyzeModel(
 
       // Activation bytes in and out (each input value once).
       let inputBytes: number | null = 0;
+      // Repeats found by scanning while the inputs are few; a set for a node with many (a Concat or Sum of thousands
+      // of values would otherwise be quadratic).
+      const counted = inputs.length > 16 ? new Set<string>() : undefined;
       for (let i = 0; i < inputs.length; i++) {
         const n = inputs[i];
-        if (n === '' || inputSources[i] !== undefined || inputs.indexOf(n) < i) continue;
+        if (n === '' || inputSources[i] !== undefined) continue;
+        if (counted) {
+          if (counted.has(n)) continue;
+          counted.add(n);
+        } else if (inputs.indexOf(n) < i) continue;
         const b = bytesOf(inputFacts[i]);
         inputBytes = b === null || inputBytes === null ? null : inputBytes + b;
       }
