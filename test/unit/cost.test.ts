@@ -535,3 +535,12 @@ test('a node with many inputs counts each run-time input value once (repeats and
   assert.equal(layer.inputBytes, 32 * 32, '30 distinct values + x + y, 32 bytes each, the weight not counted');
   assert.equal(layer.weightBytesRead, 32, 'the weight is read as a weight');
 });
+
+test("a scope's strict totals have every field of the model's totals but known/unknownLayers, in the same order", () => {
+  const p = profileModel(mobileNetV2());
+  const strict = (s: ScopeCost): ScopeCost[] => [s, ...s.children.flatMap(strict)];
+  const scopes = strict(p.scopes);
+  assert.ok(scopes.length > 10, 'MobileNetV2 has name scopes');
+  const expected = Object.keys(p.totals).filter((k) => k !== 'known' && k !== 'unknownLayers');
+  for (const s of scopes) assert.deepEqual(Object.keys(s.totals), expected, `scope '${s.path}'`);
+});

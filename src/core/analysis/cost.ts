@@ -533,8 +533,24 @@ function addTotals(into: CostTotals, from: CostTotals): void {
 
 /** Finished totals as a scope keeps them (see ScopeTotals). */
 function scopeTotals(t: CostTotals): ScopeTotals {
-  const { known: _known, unknownLayers: u, ...strict } = t;
-  return u.macs || u.flops || u.activationBytes || u.inputBytes || u.memoryBytes ? t : strict;
+  const u = t.unknownLayers;
+  if (u.macs || u.flops || u.activationBytes || u.inputBytes || u.memoryBytes) return t;
+  // Written out in emptyTotals' order: an object rest that leaves two keys out is V8's slow path (~10x the time,
+  // and each copy gets a second property store), on every one of a 50k-node model's ~33k scopes.
+  return {
+    layers: t.layers,
+    foldedLayers: t.foldedLayers,
+    params: t.params,
+    weightBytes: t.weightBytes,
+    paramsByDtype: t.paramsByDtype,
+    macs: t.macs,
+    flops: t.flops,
+    activationBytes: t.activationBytes,
+    inputBytes: t.inputBytes,
+    weightBytesRead: t.weightBytesRead,
+    memoryBytes: t.memoryBytes,
+    intensity: t.intensity,
+  };
 }
 
 /** Sets the strict totals (null when any layer is unknown) and the intensity from `known`/`unknownLayers`. */
