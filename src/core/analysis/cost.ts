@@ -274,8 +274,11 @@ function tensorSource(t: Tensor): Source {
 function constantSource(node: Node, name: string): Source | undefined {
   for (const a of node.attributes) {
     switch (a.type) {
-      case 'tensor':
-        return { ...tensorSource(a.value), name };
+      case 'tensor': {
+        // Spelled out: spreading and overriding a field is V8's slow path (exports hold thousands of Constants).
+        const t = tensorSource(a.value);
+        return { name, dtype: t.dtype, elements: t.elements, bytes: t.bytes };
+      }
       case 'sparse_tensor': {
         const values = tensorSource(a.value.values);
         return {
