@@ -240,7 +240,7 @@ const MAX_INFERENCE_WARNINGS = 20;
 
 function bytesOf(f: ValueFacts | undefined): number | null {
   if (f?.kind !== 'tensor' || f.dtype === undefined || f.dtype === DataType.STRING || !f.shape) return null;
-  if (f.shape.some((d) => typeof d !== 'number')) return null;
+  // A symbolic or unknown dimension makes the count NaN (elementCount takes whole numbers only).
   const n = elementCount(f.shape as number[]);
   return Number.isNaN(n) ? null : storageBytes(f.dtype, n);
 }
