@@ -235,15 +235,20 @@ test("an op the target lacks with fallback 'none' is an error and has no latency
   assert.equal(layer(estimate(custom.build(), only), 0).runsOn, 'unsupported');
 });
 
-/** x -> Conv -> BatchNormalization -> Relu -> y; with `branch`, the Conv output also feeds an Add with y. */
-function convBnRelu(branch: boolean): Model {
-  const b = new GraphBuilder({ opset: 17 });
+/** Adds x -> Conv -> BatchNormalization -> Relu to `b`; returns the Conv's and the Relu's outputs. */
+function addConvBnRelu(b: GraphBuilder): { conv: string; relu: string } {
   const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
   const w = b.initializer('w', DataType.FLOAT, [4, 3, 3, 3], new Array(108).fill(0.5));
   const bn = ['scale', 'bias', 'mean', 'var'].map((n) => b.initializer(n, DataType.FLOAT, [4], [1, 1, 1, 1]));
-  const c = b.node('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
-  const n = b.node('BatchNormalization', [c, ...bn], {}, { name: 'bn' });
-  const r = b.node('Relu', [n], {}, { name: 'relu' });
+  const conv = b.node('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
+  const n = b.node('BatchNormalization', [conv, ...bn], {}, { name: 'bn' });
+  return { conv, relu: b.node('Relu', [n], {}, { name: 'relu' }) };
+}
+
+/** x -> Conv -> BatchNormalization -> Relu -> y; with `branch`, the Conv output also feeds an Add with y. */
+function convBnRelu(branch: boolean): Model {
+  const b = new GraphBuilder({ opset: 17 });
+  const { conv: c, relu: r } = addConvBnRelu(b);
   b.output(branch ? b.node('Add', [c, r], {}, { name: 'add' }) : r, DataType.FLOAT, [1, 4, 8, 8]);
   return b.build();
 }
@@ -558,12 +563,7 @@ test('estimateJson writes each layer as the layer followed by its estimate, key 
   // A model with every optional field: a fused Conv+BN+ReLU, a constant-folded Reshape shape, an op no target runs
   // (fallback boundaries on the NPU), and an op without a cost rule.
   const b = new GraphBuilder({ opset: 17 });
-  const x = b.input('x', DataType.FLOAT, [1, 3, 8, 8]);
-  const w = b.initializer('w', DataType.FLOAT, [4, 3, 3, 3], new Array(108).fill(0.5));
-  const bn = ['scale', 'bias', 'mean', 'var'].map((n) => b.initializer(n, DataType.FLOAT, [4], [1, 1, 1, 1]));
-  const c = b.node('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv' });
-  const n = b.node('BatchNormalization', [c, ...bn], {}, { name: 'bn' });
-  const r = b.node('Relu', [n], {}, { name: 'relu' });
+  const r = addConvBnRelu(b).relu;
   const dims = b.initializer('dims', DataType.INT64, [2], [1, 4]);
   const shape = b.node('Concat', [dims, dims], { axis: 0 }, { name: 'folded' });
   const flat = b.node('Reshape', [r, b.initializer('flat', DataType.INT64, [2], [1, -1])], {}, { name: 'flatten' });

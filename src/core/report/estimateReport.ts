@@ -272,13 +272,13 @@ const estimateKeys = [
   'opClass',
   'dtype',
   'runsOn',
-  'fusedInto',
   'computeMs',
   'memoryMs',
   'overheadMs',
   'latencyMs',
   'bound',
   'share',
+  'fusedInto',
   'boundaryMs',
 ];
 
@@ -329,13 +329,13 @@ function estimatedLayer(l: LayerCost, e: LayerEstimate): object {
     opClass: e.opClass,
     dtype: e.dtype,
     runsOn: e.runsOn,
-    fusedInto: e.fusedInto,
     computeMs: e.computeMs,
     memoryMs: e.memoryMs,
     overheadMs: e.overheadMs,
     latencyMs: e.latencyMs,
     bound: e.bound,
     share: e.share,
+    fusedInto: e.fusedInto,
     boundaryMs: e.boundaryMs,
   };
 }
