@@ -175,6 +175,30 @@ test('long-lived buffers (many values alive to the end) are placed as first fit 
   }
 });
 
+test('many values alive at once, placed in an order that leaves gaps, get the offsets first fit gives', () => {
+  // A wide fan-out: every buffer alive until the last step, sizes varied and in no particular order, some ending
+  // early so that gaps open below the top; thousands of them, so that whole blocks are crossed at once.
+  let seed = 11;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const steps = 3000;
+  const buffers: ArenaBuffer[] = Array.from({ length: 3000 }, (_, i) => ({
+    id: `f${i}`,
+    size: rand(10) === 0 ? 0 : 16 * (1 + rand(40)),
+    firstStep: rand(4) === 0 ? i : 0,
+    lastStep: rand(6) === 0 ? Math.min(steps - 1, i + 80 + rand(200)) : steps - 1,
+  }));
+  const placements = placeInOrder(buffers, 16);
+  assert.deepEqual(
+    placements.map((p) => p.offset),
+    firstFitReference(buffers, 16),
+    'the same offsets as comparing with every placed buffer',
+  );
+  assert.deepEqual(findOverlaps(placements), [], 'no two buffers alive at once share bytes');
+});
+
 test('a graph whose every value is an output (10,000 values alive to the end) is planned, not hung on', () => {
   const n = 10_000;
   const buffers: ArenaBuffer[] = Array.from({ length: n }, (_, i) => ({

@@ -59,6 +59,116 @@ function clashes(p: Placement, b: ArenaBuffer): boolean {
   return p.size > 0 && Math.max(0, p.firstStep, b.firstStep) <= Math.min(p.lastStep, b.lastStep);
 }
 
+/** Placements per block of the offset order (see OffsetOrder); a block twice this size is split. */
+const BLOCK = 128;
+
+/** A run of placements in offset order, with what a first-fit walk needs to cross it or skip it whole. */
+interface Block {
+  items: Placement[];
+  /** Over the non-empty items (the only ones that can clash): */
+  sized: number;
+  /** max and min of max(0, firstStep), of lastStep; whether every one is alive at some step ≥ 0. */
+  maxFrom: number;
+  minFrom: number;
+  maxLast: number;
+  minLast: number;
+  allAlive: boolean;
+  /** Offset of the first, highest aligned end, and the widest gap between one and the ends below it. */
+  firstOffset: number;
+  maxEnd: number;
+  maxGap: number;
+}
+
+/**
+ * Every placement in offset order (ties in placing order), in blocks. A first-fit walk crosses a block whose every
+ * placement clashes with the buffer in one step when no gap in it is wide enough, and skips a block none of whose
+ * placements can clash: many values alive at once (a wide fan-out) cost a walk over the blocks, not the placements.
+ */
+class OffsetOrder {
+  private readonly blocks: Block[] = [];
+
+  constructor(
+    placements: Placement[],
+    private readonly alignment: number,
+  ) {
+    const sorted = [...placements].sort((x, y) => x.offset - y.offset);
+    for (let i = 0; i < sorted.length; i += BLOCK) this.blocks.push(this.block(sorted.slice(i, i + BLOCK)));
+  }
+
+  private block(items: Placement[]): Block {
+    const b: Block = {
+      items,
+      sized: 0,
+      maxFrom: Number.NEGATIVE_INFINITY,
+      minFrom: Number.POSITIVE_INFINITY,
+      maxLast: Number.NEGATIVE_INFINITY,
+      minLast: Number.POSITIVE_INFINITY,
+      allAlive: true,
+      firstOffset: 0,
+      maxEnd: 0,
+      maxGap: Number.NEGATIVE_INFINITY,
+    };
+    for (const p of items) {
+      if (p.size === 0) continue;
+      const from = Math.max(0, p.firstStep);
+      const end = alignUp(p.offset + p.size, this.alignment);
+      if (b.sized++ === 0) b.firstOffset = p.offset;
+      else b.maxGap = Math.max(b.maxGap, p.offset - b.maxEnd);
+      b.maxEnd = Math.max(b.maxEnd, end);
+      b.maxFrom = Math.max(b.maxFrom, from);
+      b.minFrom = Math.min(b.minFrom, from);
+      b.maxLast = Math.max(b.maxLast, p.lastStep);
+      b.minLast = Math.min(b.minLast, p.lastStep);
+      if (p.lastStep < from) b.allAlive = false;
+    }
+    return b;
+  }
+
+  /** The first-fit offset of `buffer` (`size` already aligned) among the placements. */
+  firstFit(buffer: ArenaBuffer, size: number): number {
+    const from = Math.max(0, buffer.firstStep);
+    const last = buffer.lastStep;
+    let offset = 0;
+    if (last < from) return offset;
+    for (const b of this.blocks) {
+      if (b.sized === 0 || b.maxLast < from || b.minFrom > last) continue;
+      if (b.allAlive && b.maxFrom <= last && b.minLast >= from && b.maxGap < size) {
+        // Every non-empty placement here clashes and no gap between them fits: first fit passes them all.
+        if (offset + size <= b.firstOffset) return offset;
+        offset = Math.max(offset, b.maxEnd);
+        continue;
+      }
+      for (const p of b.items) {
+        if (!clashes(p, buffer)) continue;
+        if (offset + size <= p.offset) return offset;
+        offset = Math.max(offset, alignUp(p.offset + p.size, this.alignment));
+      }
+    }
+    return offset;
+  }
+
+  /** Adds a placement after every one at the same offset or below. */
+  insert(p: Placement): void {
+    let k = this.blocks.findIndex((b) => b.items[b.items.length - 1].offset > p.offset);
+    if (k < 0) k = this.blocks.length - 1;
+    if (k < 0) {
+      this.blocks.push(this.block([p]));
+      return;
+    }
+    const items = this.blocks[k].items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (items[mid].offset <= p.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    items.splice(lo, 0, p);
+    if (items.length < 2 * BLOCK) this.blocks[k] = this.block(items);
+    else this.blocks.splice(k, 1, this.block(items.slice(0, BLOCK)), this.block(items.slice(BLOCK)));
+  }
+}
+
 /**
  * Places buffers in the given order, each at the lowest aligned offset that clashes with no earlier placement
  * alive at the same time ("first fit" over time-overlapping neighbours).
@@ -66,15 +176,15 @@ function clashes(p: Placement, b: ArenaBuffer): boolean {
  * A short-lived buffer finds its neighbours in time through an index of the placements alive at each step (comparing
  * it with every placed buffer is quadratic in the number of tensors). Long-lived buffers are kept out of that index
  * (indexing every step of every lifetime is quadratic too: a model whose every value is a graph output lives to
- * the end), and once more than a few of them are placed, or for a long-lived buffer itself, the placements are
- * walked in offset order instead, as TFLite Micro does: at worst quadratic, never worse.
+ * the end), and once more than a few of them are placed, or for a long-lived buffer itself, first fit walks the
+ * placements in offset order instead, as TFLite Micro does, a block at a time where it can (OffsetOrder).
  */
 export function placeInOrder(buffers: readonly ArenaBuffer[], alignment = 16): Placement[] {
   const placed: Placement[] = [];
   const aliveAt: Placement[][] = [];
   const longLived: Placement[] = [];
-  /** Every placement by offset (ties in placing order), made when first needed and kept so. */
-  let byOffset: Placement[] | undefined;
+  /** Made when first needed and kept up to date from then on. */
+  let byOffset: OffsetOrder | undefined;
   for (const b of buffers) {
     const size = alignUp(Math.max(0, b.size), alignment);
     const from = Math.max(0, b.firstStep);
@@ -92,26 +202,12 @@ export function placeInOrder(buffers: readonly ArenaBuffer[], alignment = 16): P
         offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
       }
     } else {
-      byOffset ??= [...placed].sort((x, y) => x.offset - y.offset);
-      for (const p of byOffset) {
-        if (!clashes(p, b)) continue;
-        if (offset + size <= p.offset) break;
-        offset = Math.max(offset, alignUp(p.offset + p.size, alignment));
-      }
+      byOffset ??= new OffsetOrder(placed, alignment);
+      offset = byOffset.firstFit(b, size);
     }
     const placement = { id: b.id, offset, size, firstStep: b.firstStep, lastStep: b.lastStep };
     placed.push(placement);
-    if (byOffset) {
-      // After every placement at the same offset or below: binary search for the first one above.
-      let lo = 0;
-      let hi = byOffset.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (byOffset[mid].offset <= offset) lo = mid + 1;
-        else hi = mid;
-      }
-      byOffset.splice(lo, 0, placement);
-    }
+    byOffset?.insert(placement);
     if (!short) {
       longLived.push(placement);
       continue;
