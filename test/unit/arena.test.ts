@@ -122,6 +122,15 @@ test('lifetimes of a small CNN: weights excluded, sizes from inferred shapes, pl
   assert.ok(plan.peakBytes < naive, `plan ${plan.peakBytes} not below naive ${naive}`);
 });
 
+/** Deterministic integers in [0, n): a linear congruential generator from `seed`. */
+function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+}
+
 /** First fit in the given order by comparing each buffer with every earlier one: the plainest reading of the rule. */
 function firstFitReference(buffers: ArenaBuffer[], alignment: number): number[] {
   const up = (n: number) => Math.ceil(n / alignment) * alignment;
@@ -143,11 +152,7 @@ function firstFitReference(buffers: ArenaBuffer[], alignment: number): number[] 
 
 test('long-lived buffers (many values alive to the end) are placed as first fit says, and the timeline is right', () => {
   // Short and long lifetimes mixed, past the point where placing switches from the step index to the offset walk.
-  let seed = 7;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
+  const rand = seededRandom(7);
   const steps = 600;
   const buffers: ArenaBuffer[] = Array.from({ length: 900 }, (_, i) => {
     const first = rand(steps);
@@ -178,11 +183,7 @@ test('long-lived buffers (many values alive to the end) are placed as first fit 
 test('many values alive at once, placed in an order that leaves gaps, get the offsets first fit gives', () => {
   // A wide fan-out: every buffer alive until the last step, sizes varied and in no particular order, some ending
   // early so that gaps open below the top; thousands of them, so that whole blocks are crossed at once.
-  let seed = 11;
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
+  const rand = seededRandom(11);
   const steps = 3000;
   const buffers: ArenaBuffer[] = Array.from({ length: 3000 }, (_, i) => ({
     id: `f${i}`,
