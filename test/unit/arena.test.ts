@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { inferShapes } from '../../src/core/analysis/infer.js';
 import { GraphBuilder } from '../../src/core/onnx/builder.js';
 import { DataType } from '../../src/core/onnx/dtype.js';
-import { type ArenaBuffer, findOverlaps, placeInOrder, planArena, summarize } from '../../src/core/targets/arena.js';
+import {
+  type ArenaBuffer,
+  findOverlaps,
+  type Placement,
+  placeInOrder,
+  planArena,
+  summarize,
+} from '../../src/core/targets/arena.js';
 import { activationLifetimes } from '../../src/core/targets/lifetimes.js';
 
 /** The best plan over every placement order (first fit each time): the reference for tiny cases. */
@@ -150,6 +157,18 @@ function firstFitReference(buffers: ArenaBuffer[], alignment: number): number[] 
   return placed.map((p) => p.offset);
 }
 
+/** placeInOrder's placements (16-byte alignment), checked against the reference and for clashes. */
+function placedAsFirstFit(order: ArenaBuffer[]): Placement[] {
+  const placements = placeInOrder(order, 16);
+  assert.deepEqual(
+    placements.map((p) => p.offset),
+    firstFitReference(order, 16),
+    'the same offsets as comparing with every placed buffer',
+  );
+  assert.deepEqual(findOverlaps(placements), [], 'no two buffers alive at once share bytes');
+  return placements;
+}
+
 test('long-lived buffers (many values alive to the end) are placed as first fit says, and the timeline is right', () => {
   // Short and long lifetimes mixed, past the point where placing switches from the step index to the offset walk.
   const rand = seededRandom(7);
@@ -160,14 +179,7 @@ test('long-lived buffers (many values alive to the end) are placed as first fit 
     const last = Math.min(steps - 1, first + (long ? 100 + rand(steps) : rand(8)));
     return { id: `t${i}`, size: rand(5) === 0 ? 0 : 16 * (1 + rand(20)), firstStep: first, lastStep: last };
   });
-  const order = [...buffers].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
-  const placements = placeInOrder(order, 16);
-  assert.deepEqual(
-    placements.map((p) => p.offset),
-    firstFitReference(order, 16),
-    'the same offsets as comparing with every placed buffer',
-  );
-  assert.deepEqual(findOverlaps(placements), [], 'no two buffers alive at once share bytes');
+  const placements = placedAsFirstFit([...buffers].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep));
   const plan = summarize(placements, 16);
   for (const t of plan.timeline) {
     const alive = placements.filter((p) => Math.max(0, p.firstStep) <= t.step && t.step <= p.lastStep);
@@ -191,13 +203,7 @@ test('many values alive at once, placed in an order that leaves gaps, get the of
     firstStep: rand(4) === 0 ? i : 0,
     lastStep: rand(6) === 0 ? Math.min(steps - 1, i + 80 + rand(200)) : steps - 1,
   }));
-  const placements = placeInOrder(buffers, 16);
-  assert.deepEqual(
-    placements.map((p) => p.offset),
-    firstFitReference(buffers, 16),
-    'the same offsets as comparing with every placed buffer',
-  );
-  assert.deepEqual(findOverlaps(placements), [], 'no two buffers alive at once share bytes');
+  placedAsFirstFit(buffers);
 });
 
 test('a graph whose every value is an output (10,000 values alive to the end) is planned, not hung on', () => {

@@ -49,8 +49,7 @@ export interface ProfileOptions extends InferOptions {
    * inferred facts of the main graph's values, and the profile's mode becomes 'exact'.
    */
   measured?: Map<string, ValueFacts>;
-  /** Told when each step of the analysis is done ('inferred', 'costed', 'scoped'): for timing it (the CLI's
-   * EDGE_PROFILER_TIMINGS). */
+  /** Told when each step of the analysis is done, for timing it (the CLI's EDGE_PROFILER_TIMINGS). */
   phaseDone?: (phase: 'inferred' | 'costed' | 'scoped') => void;
 }
 

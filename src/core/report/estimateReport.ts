@@ -240,11 +240,6 @@ export function formatEstimateCsv(p: ModelProfile, est: Estimate, options: CostR
   return lines.join('\n');
 }
 
-/**
- * The JSON document of `profile --target`: the cost document (model, totals, layers, scopes, warnings) with the
- * estimate merged in — `target`, the estimate's totals added to `totals`, each layer's estimate fields added to the
- * layer, `diagnostics` (with layer names) and the `arena` plan.
- */
 /** A layer's keys in the order the cost model sets them (the last three only on some layers). */
 const layerKeys = [
   'index',
@@ -340,6 +335,11 @@ function estimatedLayer(l: LayerCost, e: LayerEstimate): object {
   };
 }
 
+/**
+ * The JSON document of `profile --target`: the cost document (model, totals, layers, scopes, warnings) with the
+ * estimate merged in — `target`, the estimate's totals added to `totals`, each layer's estimate fields added to the
+ * layer, `diagnostics` (with layer names) and the `arena` plan.
+ */
 export function estimateJson(p: ModelProfile, est: Estimate, options: CostReportOptions = {}): object {
   const idx = byIndex(est);
   const layers = options.top !== undefined ? reportLayers(p, options.top) : p.layers;
